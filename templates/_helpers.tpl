@@ -193,7 +193,7 @@ Usage: {{ include "backstage-keycloak.cookieSecret.keyLength" "the-secret" }}
 {{- $n := len $trimmed -}}
 {{- $decoded := -1 -}}
 {{- if and (regexMatch "^[A-Za-z0-9_-]*$" $trimmed) (ne (mod $n 4) 1) -}}
-{{- $decoded = div (mul $n 6) 8 -}}
+{{- $decoded = div (mul $n 6) 8 | int -}}
 {{- end -}}
 {{- if has $decoded (list 16 24 32) -}}{{- $decoded -}}{{- else -}}{{- len . -}}{{- end -}}
 {{- end -}}

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { ensureTool, repoRoot } from './tools.ts';
+import { ensureTool, repoRoot, toolsDir } from './tools.ts';
 
 export type SubchartMode = 'auto' | 'real' | 'standin';
 
@@ -66,7 +66,12 @@ export async function resolveBackstageChart(
 
   const helm = await ensureTool('helm', { log });
   log(`chart: running helm dependency build for backstage ${dep.version} (${dep.repository})...`);
-  const build = await $({ cwd: repoRoot, quiet: true, nothrow: true, timeout: '90s' })`${helm} dependency build .`;
+  // A private repository config, so the user's `helm repo` list is left alone.
+  const helmHome = path.join(toolsDir(), 'helm-home');
+  const env = { ...process.env, HELM_REPOSITORY_CONFIG: path.join(helmHome, 'repositories.yaml'), HELM_REPOSITORY_CACHE: path.join(helmHome, 'cache') };
+  const run = $({ cwd: repoRoot, quiet: true, nothrow: true, timeout: '90s', env });
+  let build = await run`${helm} repo add backstage-upstream ${dep.repository ?? ''} --force-update`;
+  if (build.ok) build = await run`${helm} dependency build .`;
   if (build.ok && existsSync(tgz)) return { kind: 'dependency', path: tgz, description: `real chart ${path.relative(repoRoot, tgz)} (helm dependency build)` };
   const why = (build.stderr || build.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${build.exitCode}`;
   if (mode === 'real') {

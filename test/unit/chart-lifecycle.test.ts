@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { $ } from 'zx';
+import { chartMeta, helmTemplate } from '../../scripts/lib/chart.ts';
+import { chartLock, lockDigest } from '../../scripts/lib/chartlock.ts';
+import { ensureTool, repoRoot } from '../../scripts/lib/tools.ts';
+import { chartDir, EXAMPLE_VALUES, render } from '../helpers/chart.ts';
+
+async function checksums(opts: Parameters<typeof render>[0] = {}): Promise<{ secret: string; config: string; appConfig: string }> {
+  const a = (await render(opts)).deployment().spec!.template.metadata!.annotations!;
+  return { secret: a['checksum/oauth2-proxy-secret']!, config: a['checksum/oauth2-proxy-config']!, appConfig: a['checksum/app-config']! };
+}
+
+describe('rollouts', () => {
+  it('the secret checksum changes if and only if a secret changes', async () => {
+    const base = await checksums();
+    expect(base.secret).toMatch(/^[a-f0-9]{64}$/);
+    expect(await checksums()).toEqual(base); // unchanged upgrade: no rollout
+    // Unrelated changes leave the secret checksum alone.
+    expect((await checksums({ set: ['backstage.backstage.resources.limits.memory=2Gi'] })).secret).toBe(base.secret);
+    expect((await checksums({ set: ['global.keycloak.allowedGroups={/admins}'] })).secret).toBe(base.secret);
+    // Each secret input changes it.
+    for (const set of ['global.keycloak.clientSecret=rotated-secret', 'global.keycloak.clientId=other', 'global.oauth2Proxy.cookieSecret=ROTATEDcookieSECRETvalue32chars0']) {
+      expect((await checksums({ set: [set] })).secret, set).not.toBe(base.secret);
+    }
+  });
+
+  it('a generated cookie secret keeps the checksum stable although its value differs per render', async () => {
+    const a = await checksums({ set: ['global.oauth2Proxy.cookieSecret='] });
+    const b = await checksums({ set: ['global.oauth2Proxy.cookieSecret='] });
+    expect(a.secret).toBe(b.secret);
+  });
+
+  it('the config checksum follows the proxy settings only', async () => {
+    const base = await checksums();
+    expect((await checksums({ set: ['global.keycloak.clientSecret=rotated'] })).config).toBe(base.config);
+    expect((await checksums({ set: ['global.keycloak.allowedGroups={/admins}'] })).config).not.toBe(base.config);
+  });
+});
+
+describe('determinism and hygiene', () => {
+  it('the same inputs render byte-identical output when no secret is generated', async () => {
+    // The bundled PostgreSQL generates its passwords unless it is given a Secret.
+    const set = ['backstage.postgresql.auth.existingSecret=pg-credentials'];
+    const a = await render({ set });
+    const b = await render({ set });
+    expect(a.has('Secret', 'backstage-postgresql')).toBe(false);
+    expect(a.text).toBe(b.text);
+  });
+
+  it('helm lint --strict is clean with the example values', async () => {
+    const helm = await ensureTool('helm');
+    const out = await $({ quiet: true, nothrow: true })`${helm} lint ${await chartDir()} --strict --values ${EXAMPLE_VALUES}`;
+    expect(out.stdout + out.stderr).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(out.exitCode).toBe(0);
+    expect(out.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+  });
+
+  it('renders for the oldest supported Kubernetes version', async () => {
+    const kubeVersion = /kubeVersion: ">= (\d+\.\d+)/.exec(await readFile(path.join(repoRoot, 'Chart.yaml'), 'utf8'))![1]!;
+    const res = await helmTemplate(await chartDir(), { valuesFiles: [EXAMPLE_VALUES], extraArgs: ['--kube-version', `${kubeVersion}.0`] });
+    expect(res.stderr).toBe('');
+    expect(res.ok).toBe(true);
+  });
+
+  it('the chart package holds the chart only (no node_modules, tests or scripts; helm test hook kept)', async () => {
+    const helm = await ensureTool('helm');
+    const out = await mkdtemp(path.join(os.tmpdir(), 'bk-pkg-'));
+    try {
+      const pkg = await $({ quiet: true })`${helm} package ${await chartDir()} --destination ${out}`;
+      const tgz = /saved it to: (.*\.tgz)/.exec(pkg.stdout)![1]!;
+      const files = (await $({ quiet: true })`tar -tzf ${tgz}`).stdout.split('\n').filter(Boolean);
+      expect(files).toContain('backstage-keycloak/templates/tests/test-login-redirect.yaml');
+      expect(files).toContain('backstage-keycloak/values.schema.json');
+      for (const f of files) expect(f).not.toMatch(/node_modules|\/test\/|\/scripts\/|\/tools\/|package\.json/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Chart.lock', () => {
+  it('is in step with Chart.yaml', async () => {
+    const committed = await readFile(path.join(repoRoot, 'Chart.lock'), 'utf8');
+    const generated = /generated: (.*)/.exec(committed)![1]!.replace(/^"|"$/g, '');
+    expect(committed).toBe(chartLock((await chartMeta()).dependencies, generated));
+  });
+
+  it('its digest is computed exactly as helm computes it', async () => {
+    const helm = await ensureTool('helm');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bk-lock-'));
+    try {
+      await $({ quiet: true })`mkdir -p ${dir}/parent ${dir}/child`;
+      await writeFile(`${dir}/child/Chart.yaml`, 'apiVersion: v2\nname: child\nversion: 1.2.3\n');
+      await writeFile(`${dir}/parent/Chart.yaml`, 'apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: child\n    version: 1.2.3\n    repository: file://../child\n    condition: child.enabled\n');
+      await $({ quiet: true })`${helm} dependency update ${dir}/parent`;
+      const lock = await readFile(`${dir}/parent/Chart.lock`, 'utf8');
+      const digest = /digest: (sha256:[a-f0-9]+)/.exec(lock)![1];
+      const req = [{ name: 'child', version: '1.2.3', repository: 'file://../child', condition: 'child.enabled' }];
+      expect(lockDigest(req, [{ name: 'child', version: '1.2.3', repository: 'file://../child' }])).toBe(digest);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
