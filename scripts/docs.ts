@@ -44,8 +44,9 @@ function formatDefault(v: unknown): string {
   return `\`${JSON.stringify(v).replace(/\|/g, '\\|')}\``;
 }
 
-export function valuesTable(text: string): string {
-  const values = parseYaml(text);
+export function valuesTable(text: string, prefix = ''): string {
+  const parsed = parseYaml(text);
+  const values = prefix ? { [prefix]: parsed } : parsed;
   const rows: string[] = [];
   let section = '';
   for (const p of parseParams(text)) {
@@ -58,13 +59,20 @@ export function valuesTable(text: string): string {
   return rows.join('\n').trim();
 }
 
+/** Values files documented in the README: the umbrella's, then local subcharts' under their alias. */
+export const VALUES_SOURCES: { file: string; prefix: string }[] = [
+  { file: 'values.yaml', prefix: '' },
+  { file: 'charts/keycloak-dev/values.yaml', prefix: 'keycloakDev' },
+];
+
 export async function expectedReadme(): Promise<{ current: string; expected: string }> {
-  const values = await readFile(path.join(repoRoot, 'values.yaml'), 'utf8');
+  const tables: string[] = [];
+  for (const src of VALUES_SOURCES) tables.push(valuesTable(await readFile(path.join(repoRoot, src.file), 'utf8'), src.prefix));
   const current = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   const i = current.indexOf(START);
   const j = current.indexOf(END);
   if (i < 0 || j < i) throw new Error(`README.md lacks the markers ${START} ... ${END}`);
-  const expected = `${current.slice(0, i + START.length)}\n\n${valuesTable(values)}\n\n${current.slice(j)}`;
+  const expected = `${current.slice(0, i + START.length)}\n\n${tables.join('\n\n')}\n\n${current.slice(j)}`;
   return { current, expected };
 }
 

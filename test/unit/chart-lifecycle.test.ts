@@ -94,12 +94,22 @@ describe('Chart.lock', () => {
     try {
       await $({ quiet: true })`mkdir -p ${dir}/parent ${dir}/child`;
       await writeFile(`${dir}/child/Chart.yaml`, 'apiVersion: v2\nname: child\nversion: 1.2.3\n');
-      await writeFile(`${dir}/parent/Chart.yaml`, 'apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: child\n    version: 1.2.3\n    repository: file://../child\n    condition: child.enabled\n');
+      // A repository dependency plus a local subchart with alias and condition, like ours.
+      await $({ quiet: true })`mkdir -p ${dir}/parent/charts/local`;
+      await writeFile(`${dir}/parent/charts/local/Chart.yaml`, 'apiVersion: v2\nname: local\nversion: 0.1.0\n');
+      await writeFile(`${dir}/parent/Chart.yaml`, 'apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: child\n    version: 1.2.3\n    repository: file://../child\n  - name: local\n    version: 0.1.0\n    alias: localAlias\n    condition: localAlias.enabled\n');
       await $({ quiet: true })`${helm} dependency update ${dir}/parent`;
       const lock = await readFile(`${dir}/parent/Chart.lock`, 'utf8');
       const digest = /digest: (sha256:[a-f0-9]+)/.exec(lock)![1];
-      const req = [{ name: 'child', version: '1.2.3', repository: 'file://../child', condition: 'child.enabled' }];
-      expect(lockDigest(req, [{ name: 'child', version: '1.2.3', repository: 'file://../child' }])).toBe(digest);
+      const req = [
+        { name: 'child', version: '1.2.3', repository: 'file://../child' },
+        { name: 'local', version: '0.1.0', alias: 'localAlias', condition: 'localAlias.enabled' },
+      ];
+      const locked = [
+        { name: 'child', version: '1.2.3', repository: 'file://../child' },
+        { name: 'local', version: '0.1.0', repository: '' },
+      ];
+      expect(lockDigest(req, locked)).toBe(digest);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { expectedReadme, parseParams } from '../../scripts/docs.ts';
+import { expectedReadme, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
 import { repoRoot } from '../../scripts/lib/tools.ts';
 
 /** Leaf keys of values.yaml that users set (lists and the pre-wired subchart blocks count as one). */
@@ -17,10 +17,11 @@ describe('values documentation', () => {
     expect(current).toBe(expected);
   });
 
-  it('every value of this chart has a @param comment, and every @param names a real value', async () => {
-    const text = await readFile(path.join(repoRoot, 'values.yaml'), 'utf8');
+  it.each(VALUES_SOURCES)('every value in $file has a @param comment, and every @param names a real value', async ({ file, prefix }) => {
+    const text = await readFile(path.join(repoRoot, file), 'utf8');
     const documented = new Set(parseParams(text).map((p) => p.key));
-    const values = parseYaml(text);
+    const parsed = parseYaml(text);
+    const values = prefix ? { [prefix]: Object.fromEntries(Object.entries(parsed).filter(([k]) => k !== 'enabled')) } : parsed;
     const all = leaves(values);
     const covered = (k: string): boolean => [...documented].some((d) => k === d || k.startsWith(`${d}.`));
     const missing = all.filter((k) => !covered(k));
