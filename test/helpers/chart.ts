@@ -14,6 +14,11 @@ export const USER_VALUES = path.join(repoRoot, 'values', 'values-backstage-keycl
 
 let assembled: Promise<string> | undefined;
 
+// Registered while the test file is collected (this module is imported by it), so it always runs.
+afterAll(async () => {
+  if (assembled) await removeChart(await assembled);
+});
+
 /** The Backstage subchart chosen by the global setup for this run. */
 export function backstageChart(): SubchartSource {
   return inject('backstageChart');
@@ -21,10 +26,7 @@ export function backstageChart(): SubchartSource {
 
 /** Directory of the umbrella chart assembled with the chosen subchart (once per test file). */
 export function chartDir(): Promise<string> {
-  if (!assembled) {
-    assembled = assembleChart(backstageChart());
-    afterAll(async () => removeChart(await assembled!));
-  }
+  assembled ??= assembleChart(backstageChart());
   return assembled;
 }
 

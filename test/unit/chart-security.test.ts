@@ -1,7 +1,7 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../helpers/oauth2-proxy-rules.ts';
+import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../../scripts/lib/oauth2-proxy-rules.ts';
 import { render, type Manifest } from '../helpers/chart.ts';
 
 const SECRETS = ['example-client-secret-NOT-REAL', 'fake-cookie-secret-for-docs-0001'];

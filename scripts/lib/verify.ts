@@ -1,0 +1,185 @@
+/**
+ * Checks of an installed release: objects through the Kubernetes API, then the login over HTTP.
+ * Each check reports ok/failed with a detail naming what was found; nothing throws on a failed
+ * check, so one run reports every problem.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { backstageIdentity, loginThroughProxy, anonymousRedirect } from './login.ts';
+import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
+import { OAUTH2_PROXY_VERSION } from './tools.ts';
+import { selector } from './kube.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReleaseRef {
+  namespace: string;
+  release: string;
+}
+
+/** What the HTTP checks need, read from the release's own objects. */
+export interface ReleaseFacts {
+  publicUrl?: string;
+  issuerUrl?: string;
+  loginUrl?: string;
+  clientId?: string;
+}
+
+const SECRET_ENV = ['OAUTH2_PROXY_CLIENT_ID', 'OAUTH2_PROXY_CLIENT_SECRET', 'OAUTH2_PROXY_COOKIE_SECRET'];
+
+function hardened(c: V1Container, pod: V1PodSpec): string[] {
+  const sc = c.securityContext ?? {};
+  const problems: string[] = [];
+  if ((sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) !== true) problems.push('runAsNonRoot is not true');
+  if (sc.readOnlyRootFilesystem !== true) problems.push('root filesystem is writable');
+  if (sc.allowPrivilegeEscalation !== false) problems.push('privilege escalation allowed');
+  if (sc.privileged) problems.push('privileged');
+  if (JSON.stringify(sc.capabilities?.drop ?? []) !== '["ALL"]') problems.push('capabilities not dropped');
+  if ((sc.capabilities?.add ?? []).length) problems.push(`capabilities added: ${sc.capabilities!.add!.join(',')}`);
+  if ((sc.seccompProfile ?? pod.securityContext?.seccompProfile)?.type !== 'RuntimeDefault') problems.push('seccomp is not RuntimeDefault');
+  return problems;
+}
+
+/** The object checks of `npm run verify`. Returns the checks and the facts the HTTP checks need. */
+export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promise<{ checks: Check[]; facts: ReleaseFacts }> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const net = kc.makeApiClient(k8s.NetworkingV1Api);
+  const { namespace, release } = ref;
+  const checks: Check[] = [];
+  const facts: ReleaseFacts = {};
+  const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
+
+  const labels = { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'backstage' };
+  const deployments = (await apps.listNamespacedDeployment({ namespace, labelSelector: selector(labels) })).items;
+  if (deployments.length !== 1) {
+    add('Backstage Deployment exists', false, `found ${deployments.length} Deployments labelled ${selector(labels)} in ${namespace}; is the release "${release}" installed there?`);
+    return { checks, facts };
+  }
+  const dep: V1Deployment = deployments[0]!;
+  const depName = dep.metadata!.name!;
+  const available = dep.status?.conditions?.find((c) => c.type === 'Available');
+  const ready = dep.status?.availableReplicas ?? 0;
+  add('Deployment is available', available?.status === 'True' && ready >= 1 && (dep.status?.updatedReplicas ?? 0) === (dep.spec?.replicas ?? 1), `${depName}: Available=${available?.status ?? 'unknown'}, ${ready}/${dep.spec?.replicas ?? 1} available, ${dep.status?.updatedReplicas ?? 0} updated`);
+
+  const podSpec = dep.spec!.template.spec!;
+  const sidecar = podSpec.containers.find((c) => c.name === 'oauth2-proxy');
+  const pinned = `oauth2-proxy:${OAUTH2_PROXY_VERSION}`;
+  add('oauth2-proxy sidecar with the pinned image', !!sidecar && (sidecar.image ?? '').endsWith(pinned), sidecar ? `image ${sidecar.image}` : `no container named oauth2-proxy in ${depName}`);
+  const pods: V1Pod[] = (await core.listNamespacedPod({ namespace, labelSelector: selector(dep.spec!.selector.matchLabels ?? {}) })).items;
+  const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+  add('a Backstage pod is Running', running.length > 0, `${running.length}/${pods.length} pods Running`);
+  const livePod = running[0];
+  const liveSidecar = livePod?.spec?.containers.find((c) => c.name === 'oauth2-proxy');
+  const problems = [...(sidecar ? hardened(sidecar, podSpec) : ['missing']), ...podSpec.containers.filter((c) => c.name !== 'oauth2-proxy').flatMap((c) => hardened(c, podSpec).map((p) => `${c.name}: ${p}`))];
+  add('hardened securityContext (non-root, read-only, no escalation, no capabilities, RuntimeDefault)', problems.length === 0, problems.length ? problems.join('; ') : `${podSpec.containers.map((c) => c.name).join(', ')} hardened`);
+  if (livePod) add('the running pod has the sidecar', !!liveSidecar && liveSidecar.image === sidecar?.image, liveSidecar ? `pod ${livePod.metadata!.name}` : 'missing in the running pod');
+
+  // Service.
+  const services = (await core.listNamespacedService({ namespace, labelSelector: selector(labels) })).items;
+  const svc = services[0];
+  const target = svc?.spec?.ports?.[0]?.targetPort;
+  const proxyPortNames = (sidecar?.ports ?? []).map((p) => p.name);
+  add('Service targets the proxy port', !!svc && target === 'oauth2-proxy' && proxyPortNames.includes('oauth2-proxy') && (svc.spec?.ports?.length ?? 0) === 1, svc ? `${svc.metadata!.name} -> targetPort ${String(target)}` : 'no Service labelled for the release');
+
+  // Secrets: the three keys the sidecar reads, present and sane.
+  const secretValues: string[] = [];
+  const missing: string[] = [];
+  for (const envName of SECRET_ENV) {
+    const ref = sidecar?.env?.find((e) => e.name === envName)?.valueFrom?.secretKeyRef;
+    if (!ref?.name) {
+      missing.push(`${envName} is not from a Secret`);
+      continue;
+    }
+    try {
+      const secret = await core.readNamespacedSecret({ name: ref.name, namespace });
+      const raw = secret.data?.[ref.key];
+      if (!raw) {
+        missing.push(`${ref.name} has no key ${ref.key}`);
+        continue;
+      }
+      const value = Buffer.from(raw, 'base64').toString('utf8');
+      secretValues.push(value);
+      if (envName === 'OAUTH2_PROXY_CLIENT_ID') facts.clientId = value;
+      if (envName === 'OAUTH2_PROXY_COOKIE_SECRET' && !VALID_KEY_LENGTHS.includes(cookieKeyBytes(value))) missing.push(`${ref.name}/${ref.key} gives a ${cookieKeyBytes(value)}-byte key (oauth2-proxy needs 16, 24 or 32)`);
+    } catch (e) {
+      missing.push(`Secret ${ref.name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  add('Secret holds client-id, client-secret and cookie-secret', missing.length === 0, missing.length ? missing.join('; ') : SECRET_ENV.map((n) => sidecar!.env!.find((e) => e.name === n)!.valueFrom!.secretKeyRef!.key).join(', '));
+
+  // No secret literal anywhere in the pod spec (template and live pod).
+  const specText = JSON.stringify(podSpec) + JSON.stringify(livePod?.spec ?? {});
+  const leaked = secretValues.filter((v) => v.length >= 8 && specText.includes(v)).length;
+  const literalEnv = podSpec.containers.flatMap((c) => (c.env ?? []).filter((e) => /SECRET|PASSWORD|TOKEN/.test(e.name) && e.value !== undefined).map((e) => `${c.name}/${e.name}`));
+  add('no secret literal in the pod spec', leaked === 0 && literalEnv.length === 0, leaked || literalEnv.length ? `${leaked} secret value(s) found in the spec; literal env: ${literalEnv.join(', ') || 'none'}` : 'secrets only through secretKeyRef');
+
+  // Proxy settings (ConfigMap loaded with envFrom).
+  const cmName = sidecar?.envFrom?.find((e) => e.configMapRef)?.configMapRef?.name;
+  if (cmName) {
+    const env = (await core.readNamespacedConfigMap({ name: cmName, namespace })).data ?? {};
+    facts.issuerUrl = env.OAUTH2_PROXY_OIDC_ISSUER_URL;
+    facts.loginUrl = env.OAUTH2_PROXY_LOGIN_URL;
+    facts.publicUrl = env.OAUTH2_PROXY_REDIRECT_URL?.replace(/\/oauth2\/callback$/, '');
+    const unsafe = ['OAUTH2_PROXY_PASS_AUTHORIZATION_HEADER', 'OAUTH2_PROXY_SET_AUTHORIZATION_HEADER', 'OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS'].filter((k) => env[k] !== 'false');
+    add('proxy never replaces Authorization and upstream is loopback', unsafe.length === 0 && env.OAUTH2_PROXY_UPSTREAMS === 'http://127.0.0.1:7007/', `upstream ${env.OAUTH2_PROXY_UPSTREAMS ?? 'unset'}${unsafe.length ? `; not false: ${unsafe.join(', ')}` : ''}`);
+  } else {
+    add('proxy settings ConfigMap', false, 'the sidecar loads no ConfigMap');
+  }
+
+  // NetworkPolicy selecting the pod and admitting only the proxy ports.
+  const podLabels = dep.spec!.template.metadata!.labels ?? {};
+  const policies = (await net.listNamespacedNetworkPolicy({ namespace })).items.filter((p) =>
+    Object.entries(p.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v) && Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length > 0,
+  );
+  const ours = policies.find((p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'backstage-keycloak');
+  const ports = (ours?.spec?.ingress ?? []).flatMap((r) => (r.ports ?? []).map((p) => String(p.port)));
+  add('NetworkPolicy admits only the proxy ports', !!ours && (ours.spec?.policyTypes ?? []).includes('Ingress') && ports.every((p) => ['oauth2-proxy', 'oauth2-metrics'].includes(p)) && ports.includes('oauth2-proxy'), ours ? `${ours.metadata!.name}: ports ${ports.join(', ')}` : `no NetworkPolicy of this chart selects ${depName}'s pods`);
+
+  return { checks, facts };
+}
+
+export interface HttpCheckOptions {
+  publicUrl: string;
+  clientId?: string;
+  /** Keycloak authorization endpoint expected (login URL, or <issuer>/protocol/openid-connect/auth). */
+  authorizeUrl?: string;
+  user: string;
+  password: string;
+}
+
+/** The HTTP checks of `npm run verify`: anonymous redirect, then a real login. */
+export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
+  const checks: Check[] = [];
+  const redirectUri = `${o.publicUrl}/oauth2/callback`;
+  try {
+    const r = await anonymousRedirect(o.publicUrl);
+    const endpointOk = !o.authorizeUrl || `${r.authorize.origin}${r.authorize.pathname}` === o.authorizeUrl;
+    checks.push({
+      name: 'anonymous request is redirected to Keycloak',
+      ok: endpointOk && (!o.clientId || r.clientId === o.clientId) && r.redirectUri === redirectUri && r.codeChallengeMethod === 'S256',
+      detail: `${r.authorize.origin}${r.authorize.pathname} client_id=${r.clientId} redirect_uri=${r.redirectUri} code_challenge_method=${r.codeChallengeMethod}`,
+    });
+  } catch (e) {
+    checks.push({ name: 'anonymous request is redirected to Keycloak', ok: false, detail: (e as Error).message });
+    return checks;
+  }
+  try {
+    const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
+    const id = await backstageIdentity(o.publicUrl, jar);
+    const ref = typeof id.body === 'object' ? id.body.backstageIdentity?.identity.userEntityRef : undefined;
+    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: id.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${(id.body as { backstageIdentity: { identity: { ownershipEntityRefs: string[] } } }).backstageIdentity.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${id.status}: ${String(typeof id.body === 'string' ? id.body : JSON.stringify(id.body)).slice(0, 200)}` });
+  } catch (e) {
+    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
+  }
+  return checks;
+}
+
+export function formatChecks(checks: Check[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length), 10);
+  return checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`).join('\n');
+}

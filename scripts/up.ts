@@ -1,0 +1,152 @@
+/**
+ * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage]
+ *               [--release backstage] [--cluster backstage-keycloak] [--skip-build] [--timeout 10m]
+ *
+ * From nothing to a verified login on kind: checks docker, kind and helm; creates (or reuses) the
+ * kind cluster from dev/kind/cluster.yaml; builds the Backstage image from backstage/ and loads it
+ * into kind; `helm upgrade --install --wait` with the kind values (the upstream chart comes from
+ * `helm dependency build`); then runs verify and prints the URLs and dev credentials.
+ * With --context it installs into that existing cluster instead (refused unless it is kind or
+ * --yes is given); no cluster is created and no image is loaded.
+ * A failed first install is rolled back, so nothing half-installed is left.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { $, parseArgv } from 'zx';
+import { parse as parseYaml } from 'yaml';
+import { readFile } from 'node:fs/promises';
+import * as k8s from '@kubernetes/client-node';
+import { resolveBackstageChart } from './lib/chart.ts';
+import { DEV_USERS } from './lib/dev-credentials.ts';
+import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
+import { ensureTool, parseVersion, repoRoot } from './lib/tools.ts';
+import { formatChecks } from './lib/verify.ts';
+import { verify } from './verify.ts';
+
+const IMAGE = 'ghcr.io/backstage-keycloak/backstage:0.1.0';
+
+interface Step {
+  name: string;
+  ms: number;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgv(process.argv.slice(2), {
+    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig'],
+    boolean: ['yes', 'skip-build'],
+    camelCase: true,
+  });
+  const valuesFile = path.resolve(String(a.values ?? path.join(repoRoot, 'values', 'kind.yaml')));
+  const namespace = String(a.namespace ?? 'backstage');
+  const release = String(a.release ?? 'backstage');
+  const cluster = String(a.cluster ?? 'backstage-keycloak');
+  const timeout = String(a.timeout ?? '10m');
+  const existing = a.context !== undefined;
+  const steps: Step[] = [];
+  const t0 = Date.now();
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const s = Date.now();
+    console.log(`\n==> ${name}`);
+    const r = await fn();
+    steps.push({ name, ms: Date.now() - s });
+    console.log(`    done in ${elapsed(s)} (total ${elapsed(t0)})`);
+    return r;
+  };
+  if (!existsSync(valuesFile)) throw new Error(`values file ${valuesFile} does not exist (--values)`);
+
+  const tools = await step('check tools (docker, kind, helm)', async () => {
+    const missing: string[] = [];
+    const helm = await ensureTool('helm').catch((e: Error) => (missing.push(`helm: ${e.message.split('\n')[0]}`), ''));
+    let kind = '';
+    if (!existing) {
+      const docker = await $({ quiet: true, nothrow: true })`docker info --format {{.ServerVersion}}`;
+      if (!docker.ok) missing.push(`docker: the Docker engine is not reachable (${(docker.stderr.trim().split('\n')[0] ?? '') || 'docker not found'}). Install Docker and start it, or pass --context to use an existing cluster.`);
+      kind = await ensureTool('kind').catch((e: Error) => (missing.push(`kind: ${e.message.split('\n')[0]}`), ''));
+    }
+    if (missing.length) throw new Error(`missing tools:\n  - ${missing.join('\n  - ')}`);
+    console.log(`    helm ${helm}${kind ? `, kind ${kind}` : ''}`);
+    return { helm, kind };
+  });
+
+  let context = a.context as string | undefined;
+  if (!existing) {
+    context = `kind-${cluster}`;
+    await step(`kind cluster ${cluster}`, async () => {
+      const list = await $({ quiet: true })`${tools.kind} get clusters`;
+      if (list.stdout.split('\n').includes(cluster)) {
+        console.log('    reusing the existing cluster');
+      } else {
+        await $({ stdio: 'inherit' })`${tools.kind} create cluster --name ${cluster} --config ${path.join(repoRoot, 'dev', 'kind', 'cluster.yaml')} --wait 120s`;
+      }
+    });
+    if (!a.skipBuild) {
+      await step(`build image ${IMAGE}`, async () => {
+        await $({ stdio: 'inherit', cwd: path.join(repoRoot, 'backstage') })`docker build -t ${IMAGE} .`;
+      });
+    }
+    await step(`load ${IMAGE} into kind`, async () => {
+      await $({ stdio: 'inherit' })`${tools.kind} load docker-image ${IMAGE} --name ${cluster}`;
+    });
+  }
+  const kc = loadKubeConfig({ context, kubeconfig: a.kubeconfig as string | undefined });
+  guardContext(kc, Boolean(a.yes), 'install');
+
+  await step('upstream Backstage chart (helm dependency build)', async () => {
+    const source = await resolveBackstageChart('real', (l) => console.log(`    ${l}`));
+    console.log(`    ${source.description}`);
+  });
+
+  await step(`helm upgrade --install ${release} (namespace ${namespace}, --wait ${timeout})`, async () => {
+    const helmMajor = parseVersion((await $({ quiet: true })`${tools.helm} version --template {{.Version}}`).stdout)?.[0] ?? 4;
+    const rollback = helmMajor >= 4 ? '--rollback-on-failure' : '--atomic';
+    const args = ['upgrade', '--install', release, repoRoot, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    const res = await $({ nothrow: true, stdio: ['inherit', 'inherit', 'pipe'] })`${tools.helm} ${args}`;
+    if (!res.ok) {
+      await diagnose(kc, namespace, release);
+      throw new Error(`helm upgrade --install failed (rolled back): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+  });
+
+  const checks = await step('verify (API objects, then the login over HTTP)', async () => {
+    const c = await verify({ context: kc.getCurrentContext(), namespace, release, user: 'alice', password: DEV_USERS[0].password, apiOnly: false, yes: true }, (l) => console.log(`    ${l}`));
+    console.log(formatChecks(c).replace(/^/gm, '    '));
+    return c;
+  });
+
+  const values = parseYaml(await readFile(valuesFile, 'utf8')) as { global?: { host?: string; allowInsecureHttp?: boolean; keycloak?: { issuerUrl?: string } } };
+  const scheme = values.global?.allowInsecureHttp ? 'http' : 'https';
+  console.log('\nTimes:');
+  for (const s of steps) console.log(`  ${s.name.padEnd(70)} ${(s.ms / 1000).toFixed(1)}s`);
+  console.log(`  ${'total'.padEnd(70)} ${elapsed(t0)}`);
+  console.log(`\nBackstage:  ${scheme}://${values.global?.host ?? '?'}`);
+  if (values.global?.keycloak?.issuerUrl) console.log(`Keycloak:   ${values.global.keycloak.issuerUrl}`);
+  if (!existing) console.log(`Dev users (DEVELOPMENT ONLY): ${DEV_USERS.map((u) => `${u.username} / ${u.password} (${u.groups.join(',')})`).join(';  ')}`);
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length) {
+    console.error(`\nup: installed, but verify FAILED: ${failed.map((c) => c.name).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Prints what is wrong in the namespace: pod phases, waiting reasons, recent warning events. */
+async function diagnose(kc: k8s.KubeConfig, namespace: string, release: string): Promise<void> {
+  try {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const pods = (await core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${release}` })).items;
+    console.error('\nPods:');
+    for (const p of pods) {
+      const waiting = (p.status?.containerStatuses ?? []).filter((s) => s.state?.waiting).map((s) => `${s.name}: ${s.state!.waiting!.reason} ${s.state!.waiting!.message ?? ''}`);
+      console.error(`  ${p.metadata!.name} ${p.status?.phase} ${waiting.join('; ')}`);
+    }
+    const events = (await core.listNamespacedEvent({ namespace })).items.filter((e) => e.type === 'Warning').slice(-15);
+    console.error('Warning events:');
+    for (const e of events) console.error(`  ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+  } catch (e) {
+    console.error(`(diagnostics unavailable: ${(e as Error).message})`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`\nup: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
