@@ -33,7 +33,11 @@ export function chartDir(): Promise<string> {
 /** A rendered release: objects by kind/name with typed accessors. */
 export class Manifest {
   readonly byKey = new Map<string, K8sObject>();
-  constructor(readonly objects: K8sObject[], readonly text: string) {
+  readonly objects: K8sObject[];
+  readonly text: string;
+  constructor(objects: K8sObject[], text: string) {
+    this.objects = objects;
+    this.text = text;
     for (const o of objects) this.byKey.set(objectKey(o), o);
   }
   all<T = K8sObject>(kind: string): T[] {

@@ -11,8 +11,8 @@ afterAll(async () => Promise.all(tmp.map((d) => rm(d, { recursive: true, force: 
 
 async function runRender(args: string[]) {
   const subchart = backstageChart().kind === 'standin' ? 'standin' : 'real';
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-  return $({ cwd: repoRoot, quiet: true, nothrow: true })`${tsx} scripts/render.ts --subchart ${subchart} ${args}`;
+  const node = process.execPath;
+  return $({ cwd: repoRoot, quiet: true, nothrow: true })`${node} --disable-warning=ExperimentalWarning scripts/render.ts --subchart ${subchart} ${args}`;
 }
 
 async function readDir(dir: string): Promise<Record<string, string>> {
