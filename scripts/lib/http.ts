@@ -25,6 +25,11 @@ export const localhostLookup: LookupFunction = (hostname, options, callback) => 
   dns.lookup(hostname, options, callback);
 };
 
+/** localhost, *.localhost and 127.0.0.0/8: "potentially trustworthy" origins in browsers. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+
 interface Cookie {
   name: string;
   value: string;
@@ -51,7 +56,9 @@ export class CookieJar {
   }
 
   header(url: URL): string | undefined {
-    const list = this.cookies.filter((c) => c.host === url.hostname && (!c.secure || url.protocol === 'https:'));
+    // Like browsers, loopback origins count as secure contexts: Secure cookies flow over http there.
+    const secureContext = url.protocol === 'https:' || isLoopbackHost(url.hostname);
+    const list = this.cookies.filter((c) => c.host === url.hostname && (!c.secure || secureContext));
     return list.length ? list.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 

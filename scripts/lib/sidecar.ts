@@ -1,0 +1,108 @@
+/**
+ * Runs the oauth2-proxy sidecar outside Kubernetes exactly as the chart renders it: the container's
+ * args, the env Kubernetes would build (envFrom ConfigMap, then env, with secretKeyRef values read
+ * from the rendered Secret), and nothing else. Only addresses change: listen addresses move to
+ * loopback ports and the public/Keycloak/upstream origins move to the local processes. Every
+ * rewrite is returned so callers can report it.
+ */
+import type { V1ConfigMap, V1Container, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { K8sObject } from './chart.ts';
+
+export interface Rewrite {
+  key: string;
+  from: string;
+  to: string;
+}
+
+export interface SidecarLaunch {
+  args: string[];
+  env: Record<string, string>;
+  rewritten: Rewrite[];
+}
+
+export interface LocalAddresses {
+  /** Port for the proxy's HTTP listener (was 0.0.0.0:4180). */
+  proxyPort: number;
+  /** Port for the proxy's metrics listener (was 0.0.0.0:44180). */
+  metricsPort: number;
+  /** Origin replacing the rendered public origin (e.g. http://localhost:14180). */
+  publicOrigin: string;
+  /** Origin replacing the rendered Keycloak origin (e.g. http://127.0.0.1:18080). */
+  keycloakOrigin: string;
+  /** Origin replacing the rendered in-cluster Keycloak origin, when the chart renders one. */
+  keycloakInternalOrigin?: string;
+  /** Origin replacing Backstage's loopback listener http://127.0.0.1:7007. */
+  backstageOrigin: string;
+}
+
+const URL_KEYS = ['OAUTH2_PROXY_OIDC_ISSUER_URL', 'OAUTH2_PROXY_REDIRECT_URL', 'OAUTH2_PROXY_UPSTREAMS', 'OAUTH2_PROXY_LOGIN_URL', 'OAUTH2_PROXY_REDEEM_URL', 'OAUTH2_PROXY_OIDC_JWKS_URL', 'OAUTH2_PROXY_PROFILE_URL', 'OAUTH2_PROXY_VALIDATE_URL'];
+
+function find<T extends K8sObject>(objects: K8sObject[], kind: string, name: string): T {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind}/${name} is not in the rendered release`);
+  return o as T;
+}
+
+/** The sidecar container of the rendered Backstage Deployment. */
+export function renderedSidecar(objects: K8sObject[]): V1Container {
+  const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'backstage') as unknown as V1Deployment | undefined;
+  const c = dep?.spec?.template.spec?.containers.find((x) => x.name === 'oauth2-proxy');
+  if (!c) throw new Error('the rendered Backstage Deployment has no oauth2-proxy container');
+  return c;
+}
+
+/** The env Kubernetes would give the container, from the rendered ConfigMaps and Secrets. */
+export function containerEnv(objects: K8sObject[], c: V1Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    if (from.configMapRef?.name) Object.assign(env, find<K8sObject & V1ConfigMap>(objects, 'ConfigMap', from.configMapRef.name).data);
+    if (from.secretRef?.name) {
+      const s = find<K8sObject & V1Secret>(objects, 'Secret', from.secretRef.name);
+      for (const [k, v] of Object.entries(s.data ?? {})) env[k] = Buffer.from(v, 'base64').toString('utf8');
+    }
+  }
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref) {
+      const s = find<K8sObject & V1Secret>(objects, 'Secret', ref.name!);
+      const raw = s.data?.[ref.key];
+      if (raw === undefined) throw new Error(`Secret ${ref.name} has no key ${ref.key} (needed by ${e.name})`);
+      env[e.name] = Buffer.from(raw, 'base64').toString('utf8');
+    } else if (e.valueFrom) {
+      throw new Error(`env ${e.name} uses a valueFrom this launcher does not resolve`);
+    } else {
+      env[e.name] = e.value ?? '';
+    }
+  }
+  return env;
+}
+
+/** Launch spec for the rendered sidecar, with addresses moved to the local processes. */
+export function sidecarLaunch(objects: K8sObject[], local: LocalAddresses): SidecarLaunch {
+  const c = renderedSidecar(objects);
+  const env = containerEnv(objects, c);
+  const rewritten: Rewrite[] = [];
+  const set = (key: string, to: string): void => {
+    if (env[key] === undefined || env[key] === to) return;
+    rewritten.push({ key, from: env[key]!, to });
+    env[key] = to;
+  };
+  set('OAUTH2_PROXY_HTTP_ADDRESS', `127.0.0.1:${local.proxyPort}`);
+  set('OAUTH2_PROXY_METRICS_ADDRESS', `127.0.0.1:${local.metricsPort}`);
+  const issuer = env.OAUTH2_PROXY_OIDC_ISSUER_URL ? new URL(env.OAUTH2_PROXY_OIDC_ISSUER_URL) : undefined;
+  const redirect = env.OAUTH2_PROXY_REDIRECT_URL ? new URL(env.OAUTH2_PROXY_REDIRECT_URL) : undefined;
+  const origins = new Map<string, string>();
+  if (issuer) origins.set(issuer.origin, local.keycloakOrigin);
+  if (redirect) origins.set(redirect.origin, local.publicOrigin);
+  origins.set('http://127.0.0.1:7007', local.backstageOrigin);
+  for (const key of URL_KEYS) {
+    const value = env[key];
+    if (!value) continue;
+    const u = new URL(value);
+    const to = origins.get(u.origin) ?? (local.keycloakInternalOrigin && /\/realms\//.test(u.pathname) ? local.keycloakInternalOrigin : undefined);
+    if (!to) throw new Error(`${key}=${value}: no local address for origin ${u.origin}`);
+    // Keep path, query and the exact trailing form of the rendered value.
+    set(key, to + value.slice(u.origin.length));
+  }
+  return { args: [...(c.args ?? [])], env, rewritten };
+}
