@@ -133,6 +133,8 @@ export interface RenderOptions {
   skipTests?: boolean;
   /** Extra flags for helm template (e.g. --kube-version). */
   extraArgs?: string[];
+  /** Helm binary to use (default: ensureTool('helm')). */
+  helmBin?: string;
 }
 
 export interface RenderResult {
@@ -144,7 +146,7 @@ export interface RenderResult {
 
 /** Runs `helm template` on an assembled chart directory. Never throws on a failed render. */
 export async function helmTemplate(chartDir: string, opts: RenderOptions = {}): Promise<RenderResult> {
-  const helm = await ensureTool('helm');
+  const helm = opts.helmBin ?? (await ensureTool('helm'));
   const args = ['template', opts.release ?? 'backstage', chartDir, '--namespace', opts.namespace ?? 'backstage'];
   for (const f of opts.valuesFiles ?? []) args.push('--values', f);
   let tmp: string | undefined;

@@ -68,6 +68,9 @@ function atLeast(v: [number, number, number], min: [number, number, number]): bo
 
 export const HELM_VERSION = 'v4.2.4';
 export const OAUTH2_PROXY_VERSION = 'v7.15.3';
+export const HELM3_VERSION = 'v3.22.0';
+/** Bumped whenever a pinned build's flags change, so caches rebuild (part of the cache dir name). */
+const BUILD_REV: Record<string, string> = { helm3: 'b2' };
 
 export const TOOLS: Record<string, ToolSpec> = {
   helm: {
@@ -89,6 +92,28 @@ export const TOOLS: Record<string, ToolSpec> = {
       url: (p) => `https://get.helm.sh/helm-${HELM_VERSION}-${p}.tar.gz`,
       sha256: {},
       member: (p) => `${p}/helm`,
+    },
+  },
+  // Helm 3 is supported too (3.18+); this pinned build lets the tests prove it. Never taken from
+  // PATH: a PATH `helm3` could be anything.
+  helm3: {
+    name: 'helm3',
+    version: HELM3_VERSION,
+    versionArgs: ['version', '--template', '{{.Version}}'],
+    accepts: () => false,
+    wants: `helm ${HELM3_VERSION}`,
+    go: {
+      wrapper: 'tools/helm3',
+      pkg: 'helm.sh/helm/v3/cmd/helm',
+      // As Helm's own release build does: without the Kubernetes version stamps, `helm template`
+      // assumes Kubernetes v1.20 (client-go v0.37 -> 1.37).
+      ldflags: [
+        `-X helm.sh/helm/v3/internal/version.version=${HELM3_VERSION}`,
+        '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
+        '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
+        '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1',
+        '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37',
+      ],
     },
   },
   'oauth2-proxy': {
@@ -123,7 +148,8 @@ export function platform(): Platform {
 }
 
 function cachedPath(spec: ToolSpec): string {
-  return path.join(toolsDir(), `${spec.name}-${spec.version}`, 'bin', spec.name);
+  const rev = BUILD_REV[spec.name] ? `-${BUILD_REV[spec.name]}` : '';
+  return path.join(toolsDir(), `${spec.name}-${spec.version}${rev}`, 'bin', spec.name);
 }
 
 function envOverride(spec: ToolSpec): string | undefined {
