@@ -183,7 +183,7 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<KeycloakHand
         secrets,
         logFile,
         onLine: (line) => {
-          if (/augmentation completed|Importing from|Import skipped|Realm '.*' imported|started in|ERROR|FATAL/.test(line)) {
+          if (/augmentation completed|Importing from|Import skipped|Realm '.*' imported|started in| (ERROR|FATAL) +\[/.test(line)) {
             log(`keycloak: ${line.replace(/^\S+ \S+ +/, '').slice(0, 220)}`);
           }
         },
