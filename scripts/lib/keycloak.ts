@@ -49,8 +49,21 @@ function mib(n: number): string {
 
 let inflightKeycloak: Promise<string> | undefined;
 
-/** Returns the Keycloak home directory (with bin/kc.sh), downloading and unpacking it if needed. */
-export function ensureKeycloak(opts: { log?: Log } = {}): Promise<string> {
+/**
+ * Returns the Keycloak home directory (with bin/kc.sh), downloading and unpacking it if needed.
+ * With `provision: false` (the SSO tests under CI=true) a missing distribution is an error instead.
+ */
+export function ensureKeycloak(opts: { log?: Log; provision?: boolean } = {}): Promise<string> {
+  if (opts.provision === false) {
+    const home = process.env.BK_KEYCLOAK_HOME ?? keycloakHome();
+    if (existsSync(path.join(home, 'bin', 'kc.sh'))) return Promise.resolve(home);
+    return Promise.reject(
+      new Error(
+        `keycloak ${KEYCLOAK_VERSION} is not provisioned (${home} has no bin/kc.sh) and this run may not download it (CI=true: the SSO tier fails instead of skipping).\n` +
+          'Fix: run `npm run tools -- ensure keycloak` (.ci/run does `ensure --all` before the tests), or set BK_KEYCLOAK_HOME.',
+      ),
+    );
+  }
   if (!inflightKeycloak) {
     inflightKeycloak = resolveKeycloak(opts.log ?? stderrLog);
     inflightKeycloak.catch(() => (inflightKeycloak = undefined));

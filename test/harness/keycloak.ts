@@ -19,7 +19,7 @@ import path from 'node:path';
 import { ensureJava, ensureKeycloak, KEYCLOAK_VERSION } from '../../scripts/lib/keycloak.ts';
 import { repoRoot } from '../../scripts/lib/tools.ts';
 import { DEV_KEYCLOAK_ADMIN, DEV_REALM } from './dev-credentials.ts';
-import { freePort, httpOk, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
+import { freePort, httpOk, inCI, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
 
 export const DEFAULT_REALM_FILE = path.join(repoRoot, 'dev', 'keycloak', 'realm-backstage.json');
 
@@ -105,7 +105,7 @@ async function cacheAugmentation(kcHome: string, home: string, log: Log): Promis
 export async function startKeycloak(opts: KeycloakOptions): Promise<KeycloakHandle> {
   const t0 = Date.now();
   const log = opts.log ?? progress('keycloak', t0);
-  const kcHome = await ensureKeycloak({ log });
+  const kcHome = await ensureKeycloak({ log, provision: !inCI }); // CI provisions in .ci/run; tests never download there
   const java = await ensureJava({ log });
   const realm = opts.realm ?? DEV_REALM;
   const publicUrl = opts.publicUrl.replace(/\/+$/, '');

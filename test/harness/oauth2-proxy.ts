@@ -11,7 +11,22 @@
  * The lead passes args/env parsed from the Helm-rendered sidecar with only host/port values
  * rewritten to loopback, so what runs here is what the chart configures.
  */
-import { progress, startProcess, waitUntil, httpOk, type Log, type Managed } from './process.ts';
+import { ensureTool, OAUTH2_PROXY_VERSION } from '../../scripts/lib/tools.ts';
+import { httpOk, inCI, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
+
+/**
+ * The pinned oauth2-proxy binary (ensureTool: BK_OAUTH2_PROXY, PATH, cache, Go build). A failure
+ * names the tool and says how to provision it; the SSO tier never skips.
+ */
+export async function oauth2ProxyBinary(): Promise<string> {
+  try {
+    return await ensureTool('oauth2-proxy');
+  } catch (e) {
+    throw new Error(
+      `SSO tier: required tool oauth2-proxy ${OAUTH2_PROXY_VERSION} is missing${inCI ? ' (CI=true: failing, not skipping; .ci/run provisions it with `npm run tools -- ensure --all`)' : ''}.\n${(e as Error).message}`,
+    );
+  }
+}
 
 export interface Oauth2ProxyOptions {
   bin: string;

@@ -6,12 +6,11 @@
  * Nothing here is skipped: a missing tool fails with its name (CI=true) or is provisioned on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTool } from '../../scripts/lib/tools.ts';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
 import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_COOKIE_SECRET, DEV_USERS, realmEnv } from '../harness/dev-credentials.ts';
 import { startEchoUpstream, type EchoUpstream } from '../harness/echo-upstream.ts';
 import { startKeycloak, type KeycloakHandle } from '../harness/keycloak.ts';
-import { startOauth2Proxy, type Oauth2ProxyHandle } from '../harness/oauth2-proxy.ts';
+import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from '../harness/oauth2-proxy.ts';
 import { codeLogin, decodeJwt, discover } from '../harness/oidc.ts';
 import { freePort } from '../harness/process.ts';
 
@@ -161,7 +160,7 @@ describe('oauth2-proxy v7.15.3 in front of the echo upstream (test double for Ba
 
   beforeAll(async () => {
     upstream = await startEchoUpstream();
-    const bin = await ensureTool('oauth2-proxy');
+    const bin = await oauth2ProxyBinary();
     proxy = await startOauth2Proxy({
       bin,
       args: [
