@@ -13,6 +13,18 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      // SSO tier: real Keycloak, oauth2-proxy, PostgreSQL and Chromium on loopback (test/harness/).
+      // One file at a time: the processes are heavy on 2 cores and share the tools cache.
+      {
+        test: {
+          name: 'sso',
+          include: ['test/sso/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 420_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Idempotent Debian packages the test tiers need. Installs only what is missing, runs
+# `apt-get update` at most once, never pulls recommends. Add packages to the list below.
+#   postgresql  throwaway database for the SSO tier (test/harness/postgres.ts)
+#   chromium    headless browser driven by playwright-core (test/harness/browser.ts)
+set -euo pipefail
+packages=(postgresql chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "apt: already installed: ${packages[*]}"; exit 0; }
+sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "apt: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
