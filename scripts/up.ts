@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   });
 
   const checks = await step('verify (API objects, then the login over HTTP)', async () => {
-    const c = await verify({ context: kc.getCurrentContext(), namespace, release, user: 'alice', password: DEV_USERS[0].password, apiOnly: false, yes: true }, (l) => console.log(`    ${l}`));
+    const c = await verify({ context: kc.getCurrentContext(), namespace, release, user: 'alice', password: DEV_USERS.alice.password, apiOnly: false, yes: true }, (l) => console.log(`    ${l}`));
     console.log(formatChecks(c).replace(/^/gm, '    '));
     return c;
   });
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   console.log(`  ${'total'.padEnd(70)} ${elapsed(t0)}`);
   console.log(`\nBackstage:  ${scheme}://${values.global?.host ?? '?'}`);
   if (values.global?.keycloak?.issuerUrl) console.log(`Keycloak:   ${values.global.keycloak.issuerUrl}`);
-  if (!existing) console.log(`Dev users (DEVELOPMENT ONLY): ${DEV_USERS.map((u) => `${u.username} / ${u.password} (${u.groups.join(',')})`).join(';  ')}`);
+  if (!existing) console.log(`Dev users (DEVELOPMENT ONLY): ${Object.values(DEV_USERS).map((u) => `${u.username} / ${u.password} (${u.groups.join(',')})`).join(';  ')}`);
   const failed = checks.filter((c) => !c.ok);
   if (failed.length) {
     console.error(`\nup: installed, but verify FAILED: ${failed.map((c) => c.name).join('; ')}`);

@@ -29,7 +29,7 @@ export interface VerifyArgs {
 export function parseVerifyArgs(args: string[]): VerifyArgs {
   const a = parseArgv(args, { string: ['context', 'kubeconfig', 'namespace', 'release', 'url', 'user', 'password'], boolean: ['api-only', 'yes'], camelCase: true });
   const user = String(a.user ?? 'alice');
-  const known = DEV_USERS.find((u) => u.username === user);
+  const known = Object.values(DEV_USERS).find((u) => u.username === user);
   return {
     context: a.context as string | undefined,
     kubeconfig: a.kubeconfig as string | undefined,

@@ -18,10 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureJava, ensureKeycloak, KEYCLOAK_VERSION } from '../../scripts/lib/keycloak.ts';
 import { repoRoot } from '../../scripts/lib/tools.ts';
-import { DEV_KEYCLOAK_ADMIN, DEV_REALM } from './dev-credentials.ts';
+import { DEV_KEYCLOAK_ADMIN, DEV_REALM, DEV_REALM_FILE } from '../../scripts/lib/dev-credentials.ts';
 import { freePort, httpOk, inCI, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
 
-export const DEFAULT_REALM_FILE = path.join(repoRoot, 'dev', 'keycloak', 'realm-backstage.json');
+export const DEFAULT_REALM_FILE = path.join(repoRoot, DEV_REALM_FILE);
 
 export interface KeycloakOptions {
   /** URL browsers use for Keycloak, becomes KC_HOSTNAME; e.g. http://127.0.0.1:8080 or http://keycloak.localhost:8080. */
@@ -30,7 +30,7 @@ export interface KeycloakOptions {
   port: number;
   /** Management port (health) on 127.0.0.1; default: a free port. */
   managementPort?: number;
-  /** Realm JSON copied into data/import; default dev/keycloak/realm-backstage.json. */
+  /** Realm JSON copied into data/import; default charts/keycloak-dev/files/realm-backstage.json. */
   realmFile?: string;
   /** Realm name whose discovery document gates readiness; default `backstage`. */
   realm?: string;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
-import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_COOKIE_SECRET, DEV_USERS, realmEnv } from '../harness/dev-credentials.ts';
+import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_COOKIE_SECRET, DEV_USERS, realmEnv } from '../../scripts/lib/dev-credentials.ts';
 import { startEchoUpstream, type EchoUpstream } from '../harness/echo-upstream.ts';
 import { startKeycloak, type KeycloakHandle } from '../harness/keycloak.ts';
 import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from '../harness/oauth2-proxy.ts';
