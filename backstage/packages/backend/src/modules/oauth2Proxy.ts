@@ -1,0 +1,34 @@
+/**
+ * Auth provider `oauth2Proxy`: the upstream authenticator (identity from the headers oauth2-proxy
+ * injects), with this project's resolution: X-Forwarded-Preferred-Username names the catalog User,
+ * X-Forwarded-Email is the fallback, and an unknown user gets a clear 403 (see resolvers.ts).
+ * The configured signIn.resolvers are not used: this module replaces the upstream one.
+ */
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { authProvidersExtensionPoint, createProxyAuthProviderFactory } from '@backstage/plugin-auth-node';
+import { oauth2ProxyAuthenticator } from '@backstage/plugin-auth-backend-module-oauth2-proxy-provider';
+import { signInKeycloakUser } from './resolvers';
+
+export const authModuleKeycloakOauth2ProxyProvider = createBackendModule({
+  pluginId: 'auth',
+  moduleId: 'keycloak-oauth2-proxy-provider',
+  register(reg) {
+    reg.registerInit({
+      deps: { providers: authProvidersExtensionPoint },
+      async init({ providers }) {
+        providers.registerProvider({
+          providerId: 'oauth2Proxy',
+          factory: createProxyAuthProviderFactory({
+            authenticator: oauth2ProxyAuthenticator,
+            async signInResolver({ result }, ctx) {
+              const header = (name: string) => result.getHeader(name) || undefined;
+              return signInKeycloakUser({ username: header('x-forwarded-preferred-username'), email: header('x-forwarded-email') }, ctx);
+            },
+          }),
+        });
+      },
+    });
+  },
+});
+
+export default authModuleKeycloakOauth2ProxyProvider;

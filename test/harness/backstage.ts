@@ -1,0 +1,98 @@
+/**
+ * The built Backstage backend of backstage/ as a local process: `node packages/backend --config ...`
+ * in backstage/, like the chart runs it in /app. Readiness is the backend's own health endpoint.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot } from '../../scripts/lib/tools.ts';
+import { inCI, progress, startProcess, waitUntil, httpOk, type Log, type Managed } from './process.ts';
+
+export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
+
+/** Files the built app needs: the backend's dist and the frontend bundle app-backend serves. */
+export const BUILD_OUTPUTS = ['packages/backend/dist/index.js', 'packages/app/dist/index.html.tmpl', 'packages/app/dist/.config-schema.json', 'node_modules/@backstage/backend-defaults/package.json'];
+
+export function backstageBuilt(): boolean {
+  return BUILD_OUTPUTS.every((f) => existsSync(path.join(BACKSTAGE_DIR, f)));
+}
+
+/** Throws (naming the fix) when the app is not built. In CI the build is .ci/run's job, never a test's. */
+export function requireBackstageBuild(): void {
+  if (backstageBuilt()) return;
+  const missing = BUILD_OUTPUTS.filter((f) => !existsSync(path.join(BACKSTAGE_DIR, f)));
+  throw new Error(`the Backstage app is not built (missing ${missing.join(', ')}): run \`npm run backstage:build\`${inCI ? ' (CI: .ci/run must build it before npm test)' : ''}`);
+}
+
+export interface BackstageOptions {
+  host?: string;
+  port?: number;
+  /** Config files, relative to backstage/ or absolute; loaded in order after app-config.yaml. */
+  configs?: string[];
+  /** Extra environment (e.g. POSTGRES_*, APP_CONFIG_* overrides). */
+  env?: Record<string, string>;
+  log?: Log;
+  /** Values to mask in logs. */
+  secrets?: string[];
+  startTimeoutMs?: number;
+}
+
+export interface BackstageHandle {
+  url: string;
+  pid: number;
+  proc: Managed;
+  /** Milliseconds from spawn to a ready health endpoint. */
+  startMs: number;
+  logs(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startBackstage(opts: BackstageOptions = {}): Promise<BackstageHandle> {
+  requireBackstageBuild();
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 7007;
+  const log = opts.log ?? progress('backstage');
+  const configs = ['app-config.yaml', ...(opts.configs ?? [])];
+  const args = ['packages/backend', ...configs.flatMap((c) => ['--config', c])];
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const started = Date.now();
+  log(`starting the Backstage backend on ${url} (${configs.join(', ')})`);
+  const proc = startProcess({
+    name: 'backstage',
+    cmd: process.execPath,
+    args,
+    cwd: BACKSTAGE_DIR,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      NODE_OPTIONS: '--no-node-snapshot',
+      APP_CONFIG_backend_listen_host: host,
+      APP_CONFIG_backend_listen_port: String(port),
+      ...opts.env,
+    },
+    secrets: opts.secrets,
+  });
+  await waitUntil(`Backstage on ${url}`, () => httpOk(`${url}/.backstage/health/v1/readiness`), { timeoutMs: opts.startTimeoutMs ?? 180_000, proc, intervalMs: 300 });
+  const startMs = Date.now() - started;
+  log(`Backstage ready in ${(startMs / 1000).toFixed(1)}s`);
+  return {
+    url,
+    pid: proc.child.pid!,
+    proc,
+    startMs,
+    logs: () => [...proc.lines],
+    stop: () => proc.stop(15_000),
+  };
+}
+
+/** Resident memory of a process in bytes (Linux /proc), or undefined. */
+export async function residentBytes(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
