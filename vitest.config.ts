@@ -13,6 +13,16 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      // The Backstage app of backstage/ as a real backend process (built by npm run backstage:build).
+      {
+        test: {
+          name: 'backstage',
+          include: ['test/backstage/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
       // SSO tier: real Keycloak, oauth2-proxy, PostgreSQL and Chromium on loopback (test/harness/).
       // One file at a time: the processes are heavy on 2 cores and share the tools cache.
       {

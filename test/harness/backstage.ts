@@ -35,6 +35,8 @@ export interface BackstageOptions {
   /** Values to mask in logs. */
   secrets?: string[];
   startTimeoutMs?: number;
+  /** Also wait until this catalog User can sign in (the catalog ingests a few seconds after start). */
+  waitForUser?: string;
 }
 
 export interface BackstageHandle {
@@ -76,6 +78,15 @@ export async function startBackstage(opts: BackstageOptions = {}): Promise<Backs
   await waitUntil(`Backstage on ${url}`, () => httpOk(`${url}/.backstage/health/v1/readiness`), { timeoutMs: opts.startTimeoutMs ?? 180_000, proc, intervalMs: 300 });
   const startMs = Date.now() - started;
   log(`Backstage ready in ${(startMs / 1000).toFixed(1)}s`);
+  if (opts.waitForUser) {
+    const user = opts.waitForUser;
+    await waitUntil(
+      `catalog User ${user} in Backstage`,
+      async () => (await fetch(`${url}/api/auth/oauth2Proxy/refresh`, { headers: { 'x-forwarded-preferred-username': user, 'x-requested-with': 'XMLHttpRequest' }, signal: AbortSignal.timeout(5000) })).status === 200,
+      { timeoutMs: 120_000, proc, intervalMs: 500 },
+    );
+    log(`catalog has ${user} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
   return {
     url,
     pid: proc.child.pid!,
