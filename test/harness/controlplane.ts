@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -78,6 +79,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const configPath = path.join(root, 'kwokctl.yaml');
   const clusterDir = path.join(root, 'clusters', name);
 
+  // Ports from the kernel's ephemeral allocator: kwokctl's own choice counts down from 32767 the
+  // same way in every run, so two control planes starting together (other engineers, other
+  // worktrees) would race for the same ports.
+  const [apiserverPort, etcdPort, etcdPeerPort, kwokPort] = await freePorts(4);
   // Everything kwokctl needs, so it never reaches for its download defaults.
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
@@ -96,6 +101,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       kwokControllerBinary: bins.kwok,
       cacheDir: path.join(root, 'cache'),
       quietPull: true,
+      kubeApiserverPort: apiserverPort,
+      etcdPort,
+      etcdPeerPort,
+      kwokControllerPort: kwokPort,
     },
   };
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
@@ -212,6 +221,20 @@ async function createNode(kc: k8s.KubeConfig, nodeName: string): Promise<void> {
       status: { allocatable: resources, capacity: resources },
     },
   });
+}
+
+/** Distinct free loopback ports, all held open together while they are chosen. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
