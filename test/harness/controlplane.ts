@@ -53,14 +53,21 @@ const CONTROL_PLANE_TOOLS = ['kwokctl', 'kwok', 'etcd', 'kube-apiserver', 'kube-
 export async function controlPlaneBinaries(log: (l: string) => void): Promise<Record<(typeof CONTROL_PLANE_TOOLS)[number], string>> {
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   const out = {} as Record<(typeof CONTROL_PLANE_TOOLS)[number], string>;
+  const missing: string[] = [];
   for (const name of CONTROL_PLANE_TOOLS) {
     try {
       out[name] = await ensureTool(name, { log, noInstall: ci });
     } catch (e) {
-      throw new Error(
-        `control plane: ${name} is missing${ci ? ' (CI=true: binaries are not built during tests)' : ''}.\n${(e as Error).message}`,
-      );
+      missing.push((e as Error).message);
     }
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      [
+        `control plane: ${missing.length} of ${CONTROL_PLANE_TOOLS.length} binaries unavailable${ci ? ' (CI=true: they are not built during tests; .ci/run builds them with `npm run tools -- ensure --all`)' : ''}.`,
+        ...missing,
+      ].join('\n'),
+    );
   }
   return out;
 }
@@ -166,7 +173,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       for (const line of chunk.toString().split('\n')) {
         if (!line.trim()) continue;
         output.push(line);
-        log(`kwokctl: ${line}`);
+        log(`kwokctl: ${condense(line)}`);
       }
     };
     create.stdout.on('data', onLine);
@@ -198,6 +205,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await stop();
     if (logs && !(e as Error).message.includes('--- logs/')) (e as Error).message += `\n${logs}`;
     throw e;
+  }
+}
+
+/** kwokctl logs JSON lines; keep level, message and elapsed time. */
+function condense(line: string): string {
+  try {
+    const j = JSON.parse(line) as { level?: string; msg?: string; elapsed?: { human?: string }; err?: string };
+    if (!j.msg) return line;
+    return [j.level !== 'INFO' ? j.level : '', j.msg, j.elapsed?.human ? `(${j.elapsed.human})` : '', j.err ? `: ${j.err}` : '']
+      .filter(Boolean)
+      .join(' ');
+  } catch {
+    return line;
   }
 }
 
