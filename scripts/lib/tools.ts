@@ -352,7 +352,8 @@ async function goBuild(spec: ToolSpec, go: GoBuild, dest: string, log: (l: strin
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   const args = ['build', '-mod=mod', '-trimpath', '-o', tmp];
-  if (go.ldflags?.length) args.push(`-ldflags=-s -w ${go.ldflags.join(' ')}`);
+  // -s -w always (no symbol table/DWARF): etcd, for one, is 39 MB with them and 27 MB without.
+  args.push(`-ldflags=${['-s', '-w', ...(go.ldflags ?? [])].join(' ')}`);
   args.push(go.pkg);
   const out = await $({ cwd: wrapper, quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } })`${goBin} ${args}`;
   if (!out.ok) {
