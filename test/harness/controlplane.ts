@@ -129,8 +129,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   for (const k of Object.keys(env)) if (k.startsWith('KWOK_') && k !== 'KWOK_WORKDIR') delete env[k];
 
   let stopped = false;
+  let creating: ReturnType<typeof spawn> | undefined;
   const watchdog = startWatchdog(root);
-  const killSync = () => killClusterProcesses(clusterDir);
+  const killSync = () => {
+    if (creating && creating.exitCode === null) creating.kill('SIGKILL');
+    killClusterProcesses(clusterDir);
+  };
   const onExit = () => {
     if (stopped) return;
     killSync();
@@ -163,11 +167,13 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
   try {
     log(`creating ${name} (Kubernetes ${KUBERNETES_VERSION}, kwokctl --runtime binary) in ${root}`);
-    const create = spawn(
+    const create = (creating = spawn(
       bins.kwokctl,
       ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfigPath, '--wait', '3m', '--timeout', '5m'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    ));
+    // For the watchdog: a kwokctl still creating when we die must not start processes afterwards.
+    await writeFile(path.join(root, 'create.pid'), `${create.pid}\n`);
     const output: string[] = [];
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
@@ -179,6 +185,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     create.stdout.on('data', onLine);
     create.stderr.on('data', onLine);
     const code = await new Promise<number | null>((resolve) => create.on('close', resolve));
+    // Its pid may be reused from now on: the watchdog must not kill by it any more.
+    rmSync(path.join(root, 'create.pid'), { force: true });
     if (code !== 0) throw new Error(`kwokctl create cluster exited with ${code}:\n${output.slice(-20).join('\n')}\n${await componentLogs(clusterDir)}`);
 
     const kubeconfig = await readFile(kubeconfigPath, 'utf8');
@@ -310,6 +318,7 @@ const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { 
 setInterval(() => {
   if (!fs.existsSync(root)) process.exit(0);
   if (alive(parent)) return;
+  try { const c = Number(fs.readFileSync(path.join(root, 'create.pid'), 'utf8')); if (c > 1) process.kill(c, 'SIGKILL'); } catch {}
   const clusters = path.join(root, 'clusters');
   for (const c of fs.existsSync(clusters) ? fs.readdirSync(clusters) : []) {
     const pids = path.join(clusters, c, 'pids');
