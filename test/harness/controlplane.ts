@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
 import { $ } from 'zx';
 import { ensureTool, KUBERNETES_VERSION } from '../../scripts/lib/tools.ts';
 
@@ -27,9 +28,9 @@ export interface ControlPlaneOptions {
 }
 
 export interface ControlPlane {
-  /** kubeconfig file (client certificate auth, server on 127.0.0.1); removed by stop(). */
+  /** kubeconfig file (client certificate auth inlined, server on 127.0.0.1); removed by stop(). */
   kubeconfigPath: string;
-  /** The same kubeconfig as text. */
+  /** The same kubeconfig as text; self-contained, valid until stop(). */
   kubeconfig: string;
   /** API server URL, https://127.0.0.1:<port>. */
   server: string;
@@ -189,7 +190,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     rmSync(path.join(root, 'create.pid'), { force: true });
     if (code !== 0) throw new Error(`kwokctl create cluster exited with ${code}:\n${output.slice(-20).join('\n')}\n${await componentLogs(clusterDir)}`);
 
-    const kubeconfig = await readFile(kubeconfigPath, 'utf8');
+    const kubeconfig = await inlineKubeconfig(kubeconfigPath);
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);
     const server = kc.getCurrentCluster()?.server;
@@ -214,6 +215,31 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     if (logs && !(e as Error).message.includes('--- logs/')) (e as Error).message += `\n${logs}`;
     throw e;
   }
+}
+
+/**
+ * kwokctl's kubeconfig points at PKI files in the work directory; inline them (…-data fields) so the
+ * text stands alone (another process, helm, a temp file elsewhere) and rewrite the file with it.
+ */
+async function inlineKubeconfig(file: string): Promise<string> {
+  const doc = YAML.parse(await readFile(file, 'utf8')) as {
+    clusters?: { cluster: Record<string, unknown> }[];
+    users?: { user: Record<string, unknown> }[];
+  };
+  const inline = async (o: Record<string, unknown>, key: string) => {
+    const p = o[key];
+    if (typeof p !== 'string') return;
+    o[`${key}-data`] = (await readFile(path.isAbsolute(p) ? p : path.join(path.dirname(file), p))).toString('base64');
+    delete o[key];
+  };
+  for (const c of doc.clusters ?? []) await inline(c.cluster, 'certificate-authority');
+  for (const u of doc.users ?? []) {
+    await inline(u.user, 'client-certificate');
+    await inline(u.user, 'client-key');
+  }
+  const text = YAML.stringify(doc);
+  await writeFile(file, text, { mode: 0o600 });
+  return text;
 }
 
 /** kwokctl logs JSON lines; keep level, message and elapsed time. */
