@@ -35,6 +35,18 @@ export default defineConfig({
           sequence: { concurrent: false },
         },
       },
+      {
+        test: {
+          // A real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+          // kwok) on loopback, started once per run by the global setup; see test/harness/controlplane.ts.
+          name: 'api',
+          include: ['test/api/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts', 'test/api/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -35,8 +35,8 @@ export interface Download {
   url: (p: Platform) => string;
   /** sha256 of the archive per platform; a platform without one is never downloaded. */
   sha256: Partial<Record<Platform, string>>;
-  /** Path of the binary inside the .tar.gz. */
-  member: (p: Platform) => string;
+  /** Path of the binary inside the .tar.gz; absent when the download is the bare binary itself. */
+  member?: (p: Platform) => string;
 }
 
 export interface ToolSpec {
@@ -72,6 +72,60 @@ export const HELM3_VERSION = 'v3.22.0';
 /** Bumped whenever a pinned build's flags change, so caches rebuild (part of the cache dir name). */
 const BUILD_REV: Record<string, string> = { helm3: 'b2' };
 
+// ---- control plane (test tier `api`) and kind: versions -------------------------------------------
+// Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
+// is on the proxy but unknown to sum.golang.org, so it cannot be verified). kwok v0.8.0 supports
+// Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+export const KUBERNETES_VERSION = 'v1.36.4';
+export const ETCD_VERSION = 'v3.6.16';
+export const KWOK_VERSION = 'v0.8.0';
+export const KIND_VERSION = 'v0.33.0';
+
+/** The -X flags Kubernetes' own build (hack/lib/version.sh) sets, so `--version` reports the release. */
+function kubeVersionLdflags(v: string): string[] {
+  const [major, minor] = v.replace(/^v/, '').split('.');
+  const flags: string[] = [];
+  for (const pkg of ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version']) {
+    flags.push(`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`);
+  }
+  return flags;
+}
+
+function controlPlaneTool(name: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler'): ToolSpec {
+  return {
+    name,
+    version: KUBERNETES_VERSION,
+    versionArgs: ['--version'],
+    // Exactly the pinned release: the api tier reports which Kubernetes it proved the chart against.
+    accepts: (r) => r.trim() === `Kubernetes ${KUBERNETES_VERSION}`,
+    wants: `${name} ${KUBERNETES_VERSION}`,
+    go: { wrapper: 'tools/kubernetes', pkg: `k8s.io/kubernetes/cmd/${name}`, ldflags: kubeVersionLdflags(KUBERNETES_VERSION) },
+    // No download: dl.k8s.io serves these for Linux only and no sha256 is pinned here.
+  };
+}
+
+function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpec {
+  return {
+    name,
+    version: KWOK_VERSION,
+    versionArgs: ['--version'],
+    // kwokctl's flags and the binary runtime's component arguments are release specific.
+    accepts: (r) => r.includes(`${KWOK_VERSION} `),
+    wants: `${name} ${KWOK_VERSION}`,
+    go: {
+      wrapper: 'tools/kwok',
+      pkg: `sigs.k8s.io/kwok/cmd/${name}`,
+      // hack/releases.sh stamps both; KubeVersion is the default cluster version of kwokctl.
+      ldflags: [`-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION}`, `-X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION}`],
+    },
+    download: {
+      url: (p) => `https://github.com/kubernetes-sigs/kwok/releases/download/${KWOK_VERSION}/${name}-${p}`,
+      sha256,
+    },
+  };
+}
+// ---- end control plane versions --------------------------------------------------------------
+
 export const TOOLS: Record<string, ToolSpec> = {
   helm: {
     name: 'helm',
@@ -90,7 +144,14 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
     download: {
       url: (p) => `https://get.helm.sh/helm-${HELM_VERSION}-${p}.tar.gz`,
-      sha256: {},
+      // From the v4.2.4 release notes (github.com/helm/helm/releases/tag/v4.2.4), which list the
+      // get.helm.sh .sha256sum of each archive.
+      sha256: {
+        'linux-amd64': 'c306b46f719b0a4da32d0f78ee21bf90ce8d602f15b22ab753f0674d1670a7f3',
+        'linux-arm64': '564de2191b881e9f71b5606b25345821ea1682f06ab90499d3ab22b530176da1',
+        'darwin-amd64': '6c163d687ca03c3b5c01928e53bbbcf9518278f47ce7a2f249a5a08e8bdaa2bc',
+        'darwin-arm64': 'd747eb4e28bd2727173d15b759fa0a17822291ec09db7ced3d55af290a3661a2',
+      },
       member: (p) => `${p}/helm`,
     },
   },
@@ -131,10 +192,62 @@ export const TOOLS: Record<string, ToolSpec> = {
     download: {
       url: (p) =>
         `https://github.com/oauth2-proxy/oauth2-proxy/releases/download/${OAUTH2_PROXY_VERSION}/oauth2-proxy-${OAUTH2_PROXY_VERSION}.${p}.tar.gz`,
-      sha256: {},
+      // Stated in one public Dockerfile that checks these archives with `sha256sum --check`;
+      // darwin values were not found (see tools/README.md).
+      sha256: {
+        'linux-amd64': '0ae5a43adde4d6c5081ba018e70a76041f496377b12a173da36b419082dd1ab6',
+        'linux-arm64': '62452322a71e958d4d6911f799bc07921212a5f3bc45e39b63746e422d52ea33',
+      },
       member: (p) => `oauth2-proxy-${OAUTH2_PROXY_VERSION}.${p}/oauth2-proxy`,
     },
   },
+  // ---- control plane (test tier `api`) and kind ----------------------------------------------
+  // Built from the Go module proxy by the wrapper modules tools/{kubernetes,etcd,kwok,kind}
+  // (tools/kubernetes pins every k8s.io/* staging module to its published v0.x.y twin).
+  'kube-apiserver': controlPlaneTool('kube-apiserver'),
+  'kube-controller-manager': controlPlaneTool('kube-controller-manager'),
+  'kube-scheduler': controlPlaneTool('kube-scheduler'),
+  etcd: {
+    name: 'etcd',
+    version: ETCD_VERSION,
+    versionArgs: ['--version'],
+    accepts: (r) => new RegExp(`^etcd Version: ${ETCD_VERSION.replace(/^v/, '').replace(/\./g, '\\.')}$`, 'm').test(r),
+    wants: `etcd ${ETCD_VERSION}`,
+    go: { wrapper: 'tools/etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+  },
+  // sha256 values: stated for these exact release assets in public material (see tools/README.md).
+  kwok: kwokTool('kwok', {
+    'linux-amd64': 'f5a4385a2ae1b9dd7f8acae18e002a75c0ebba124ae9d7259aa8dadb50711f46',
+    'linux-arm64': '628f7d277860f524a2a775c217adcc58828e7b59ab0933680315784f1b8b0e37',
+    'darwin-arm64': '69a064ec98d37844d9d742b5b28ff57825659a983ccc3e208daa6948b94d64ba',
+  }),
+  kwokctl: kwokTool('kwokctl', {
+    'linux-amd64': 'd5743166c657283d6e827c7c4c20cacfd9009fd94830f06718ca7b2c7099461f',
+    'linux-arm64': '5a642b27d3e975f36040d215640cd90fb4a63cb6fca0ad5865a61bcd9c81051b',
+    'darwin-arm64': '9323a59adb9c27854bd2a76652ad00258bcbb68acc40aba0dc21e362b67b7d6a',
+  }),
+  kind: {
+    name: 'kind',
+    version: KIND_VERSION,
+    versionArgs: ['version'],
+    // Any kind from v0.30 on creates the clusters the kind smoke test needs.
+    accepts: (r) => {
+      const v = parseVersion(r);
+      return v !== undefined && atLeast(v, [0, 30, 0]);
+    },
+    wants: 'kind v0.30+',
+    go: { wrapper: 'tools/kind', pkg: 'sigs.k8s.io/kind' },
+    download: {
+      url: (p) => `https://github.com/kubernetes-sigs/kind/releases/download/${KIND_VERSION}/kind-${p}`,
+      sha256: {
+        'linux-amd64': 'aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d',
+        'linux-arm64': '20022bee6cfcd5086cb7234d218e3454e6090022f2a8f55d1fa7fcf42c3867a2',
+        'darwin-amd64': '5a99f26f57246dc9319dd294803313197a0f34d33c525b3ea8b655db5916ece0',
+        'darwin-arm64': '0c8c7dbe5e23594a198b786c4bc13dacc101fa6196b0cb0b23a1ca44e61f4b4f',
+      },
+    },
+  },
+  // ---- end control plane ---------------------------------------------------------------------
 };
 
 export function toolsDir(): string {
@@ -176,13 +289,15 @@ export interface EnsureOptions {
   log?: (line: string) => void;
   /** Skip PATH and take the pinned build (cache, go, download). */
   pinnedOnly?: boolean;
+  /** Only look (override, PATH, cache): never build or download. CI uses it to fail fast. */
+  noInstall?: boolean;
 }
 
 const inflight = new Map<string, Promise<string>>();
 
 /** Returns an absolute path to a usable binary of the named tool, installing it if needed. */
 export function ensureTool(name: string, opts: EnsureOptions = {}): Promise<string> {
-  const key = `${name}:${opts.pinnedOnly ? 'pinned' : 'any'}`;
+  const key = `${name}:${opts.pinnedOnly ? 'pinned' : 'any'}:${opts.noInstall ? 'look' : 'install'}`;
   let p = inflight.get(key);
   if (!p) {
     p = resolveTool(name, opts);
@@ -221,6 +336,16 @@ async function resolveTool(name: string, opts: EnsureOptions): Promise<string> {
   if (existsSync(cached)) return cached;
   tried.push(`cache: ${cached} absent`);
 
+  if (opts.noInstall) {
+    throw new Error(
+      [
+        `${spec.name} ${spec.version} is not installed. Looked at:`,
+        ...tried.map((t) => `  - ${t}`),
+        `Fix: run \`npm run tools -- ensure ${spec.name}\` (or \`ensure --all\`, as .ci/run does) first.`,
+      ].join('\n'),
+    );
+  }
+
   if (spec.go) {
     const goResult = await goBuild(spec, spec.go, cached, log);
     if (goResult === true) return cached;
@@ -253,7 +378,8 @@ async function goBuild(spec: ToolSpec, go: GoBuild, dest: string, log: (l: strin
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   const args = ['build', '-mod=mod', '-trimpath', '-o', tmp];
-  if (go.ldflags?.length) args.push(`-ldflags=-s -w ${go.ldflags.join(' ')}`);
+  // -s -w always (no symbol table/DWARF): etcd, for one, is 39 MB with them and 27 MB without.
+  args.push(`-ldflags=${['-s', '-w', ...(go.ldflags ?? [])].join(' ')}`);
   args.push(go.pkg);
   const out = await $({ cwd: wrapper, quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } })`${goBin} ${args}`;
   if (!out.ok) {
@@ -281,14 +407,22 @@ async function download(spec: ToolSpec, dl: Download, dest: string, log: (l: str
   }
   const got = createHash('sha256').update(body).digest('hex');
   if (got !== want) return `${url}: sha256 ${got} does not match pinned ${want}; refusing it`;
+  if (!dl.member) {
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}.tmp-${process.pid}`;
+    await writeFile(tmp, body, { mode: 0o755 });
+    await rename(tmp, dest);
+    return true;
+  }
+  const member = dl.member;
   const work = await mkdtemp(path.join(os.tmpdir(), `bk-${spec.name}-`));
   try {
     const archive = path.join(work, 'a.tar.gz');
     await writeFile(archive, body);
-    const untar = await $({ quiet: true, nothrow: true })`tar -xzf ${archive} -C ${work} ${dl.member(p)}`;
-    if (!untar.ok) return `extract ${dl.member(p)}: ${untar.stderr.trim()}`;
+    const untar = await $({ quiet: true, nothrow: true })`tar -xzf ${archive} -C ${work} ${member(p)}`;
+    if (!untar.ok) return `extract ${member(p)}: ${untar.stderr.trim()}`;
     await mkdir(path.dirname(dest), { recursive: true });
-    await rename(path.join(work, dl.member(p)), dest);
+    await rename(path.join(work, member(p)), dest);
     await chmod(dest, 0o755);
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -14,6 +14,20 @@ describe('tool version policy', () => {
     expect(o2p.accepts('oauth2-proxy v7.15.3 (built with go1.26.8)')).toBe(true);
     expect(o2p.accepts('oauth2-proxy v7.15.2 (built with go1.26.8)')).toBe(false);
   });
+  it('accepts only the pinned Kubernetes control plane and etcd', () => {
+    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.4')).toBe(true);
+    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.3')).toBe(false);
+    expect(TOOLS['kube-scheduler']!.accepts('Kubernetes v1.36.40')).toBe(false);
+    expect(TOOLS.etcd!.accepts('etcd Version: 3.6.16\nGit SHA: GitNotFound\nGo Version: go1.26.8')).toBe(true);
+    expect(TOOLS.etcd!.accepts('etcd Version: 3.6.160\nGit SHA: x')).toBe(false);
+    expect(TOOLS.etcd!.accepts('etcd Version: 3.5.21\nGit SHA: x')).toBe(false);
+  });
+  it('accepts kwok v0.8.0 and kind v0.30+', () => {
+    expect(TOOLS.kwokctl!.accepts('kwokctl version v0.8.0 go1.26.8 (linux/amd64)')).toBe(true);
+    expect(TOOLS.kwok!.accepts('kwok version v0.7.0 go1.25.1 (linux/amd64)')).toBe(false);
+    expect(TOOLS.kind!.accepts('kind v0.33.0 go1.26.8 linux/amd64')).toBe(true);
+    expect(TOOLS.kind!.accepts('kind v0.29.0 go1.24.2 linux/amd64')).toBe(false);
+  });
   it('parses versions', () => {
     expect(parseVersion('v4.2')).toEqual([4, 2, 0]);
     expect(parseVersion('Version: v3.18.6+g1234')).toEqual([3, 18, 6]);

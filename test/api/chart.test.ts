@@ -1,0 +1,150 @@
+/**
+ * The chart against a real Kubernetes API server (etcd, kube-apiserver, controller-manager,
+ * scheduler, kwok node; see test/harness/controlplane.ts): install --wait, verify's object checks,
+ * upgrades, a rollback, uninstall, and the API server's strict validation of every object.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { $ } from 'zx';
+import { helmTemplate } from '../../scripts/lib/chart.ts';
+import { selector } from '../../scripts/lib/kube.ts';
+import { ensureTool } from '../../scripts/lib/tools.ts';
+import { formatChecks, verifyObjects } from '../../scripts/lib/verify.ts';
+import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
+
+const NS = 'bk-api';
+const RELEASE = 'backstage';
+// No storage provisioner in this cluster: the bundled database runs on an emptyDir here.
+const BASE_SET = ['backstage.postgresql.primary.persistence.enabled=false'];
+
+/** Paths of `sent` whose value is absent or different in `stored` (the server may add, never drop). */
+function missingPaths(sent: unknown, stored: unknown, at = ''): string[] {
+  if (sent === null || typeof sent !== 'object') return String(sent) === String(stored) ? [] : [`${at} (${JSON.stringify(sent)} -> ${JSON.stringify(stored)})`];
+  if (stored === null || typeof stored !== 'object') return [at || '/'];
+  if (Array.isArray(sent)) return sent.flatMap((v, i) => missingPaths(v, (stored as unknown[])[i], `${at}[${i}]`));
+  // The client library camel-cases known fields and passes unknown ones through, so compare as JSON.
+  return Object.entries(sent as Record<string, unknown>).flatMap(([k, v]) => missingPaths(v, (stored as Record<string, unknown>)[k], `${at}.${k}`));
+}
+
+let kc: k8s.KubeConfig;
+let kubeconfigPath: string;
+let helm: string;
+
+async function helmRun(args: string[]): Promise<void> {
+  const out = await $({ quiet: true, nothrow: true })`${helm} ${args} --kubeconfig ${kubeconfigPath}`;
+  if (!out.ok) throw new Error(`helm ${args.slice(0, 2).join(' ')} failed:\n${out.stderr}`);
+}
+
+async function install(cmd: 'install' | 'upgrade', set: string[] = []): Promise<void> {
+  const args = [cmd, RELEASE, await chartDir(), '--namespace', NS, '--values', EXAMPLE_VALUES, '--wait', '--timeout', '180s'];
+  if (cmd === 'install') args.push('--create-namespace');
+  for (const s of [...BASE_SET, ...set]) args.push('--set', s);
+  await helmRun(args);
+}
+
+async function replicaSets(): Promise<string[]> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const rs = await apps.listNamespacedReplicaSet({ namespace: NS, labelSelector: selector({ 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/component': 'backstage' }) });
+  return rs.items.map((r) => r.metadata!.name!).sort();
+}
+
+beforeAll(async () => {
+  const cp = inject('controlPlane');
+  kubeconfigPath = cp.kubeconfigPath;
+  kc = new k8s.KubeConfig();
+  kc.loadFromString(cp.kubeconfig);
+  helm = await ensureTool('helm');
+});
+
+afterAll(async () => {
+  await $({ quiet: true, nothrow: true })`${helm} uninstall ${RELEASE} --namespace ${NS} --kubeconfig ${kubeconfigPath}`;
+});
+
+describe('on a real API server', () => {
+  it('the API server accepts every rendered object and keeps every field of it (server-side dry run)', async () => {
+    const res = await helmTemplate(await chartDir(), { valuesFiles: [EXAMPLE_VALUES], set: BASE_SET, namespace: 'default', release: RELEASE });
+    expect(res.ok, res.stderr).toBe(true);
+    const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const rejected: string[] = [];
+    const dropped: string[] = [];
+    for (const o of res.objects) {
+      try {
+        const stored = await api.create({ ...o, metadata: { ...o.metadata, namespace: 'default' } } as k8s.KubernetesObject, undefined, 'All');
+        // A field the server does not know is dropped from what it would store: compare.
+        for (const p of missingPaths(o, stored)) dropped.push(`${o.kind}/${o.metadata.name}: ${p}`);
+      } catch (e) {
+        rejected.push(`${o.kind}/${o.metadata.name}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    expect(rejected).toEqual([]);
+    expect(dropped).toEqual([]);
+    expect(res.objects.length).toBeGreaterThan(8);
+  });
+
+  it('helm install --wait succeeds and every object check of `npm run verify` passes', async () => {
+    await install('install');
+    const { checks } = await verifyObjects(kc, { namespace: NS, release: RELEASE });
+    expect(checks.filter((c) => !c.ok), formatChecks(checks)).toEqual([]);
+    expect(checks.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('an upgrade with unchanged values creates no new ReplicaSet', async () => {
+    const before = await replicaSets();
+    expect(before).toHaveLength(1);
+    await install('upgrade');
+    expect(await replicaSets()).toEqual(before);
+  });
+
+  it('changing the client secret rolls the Deployment out exactly once', async () => {
+    const before = await replicaSets();
+    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret']);
+    const after = await replicaSets();
+    expect(after).toHaveLength(before.length + 1);
+    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret']);
+    expect(await replicaSets()).toEqual(after);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS });
+    expect(Buffer.from(secret.data!['client-secret']!, 'base64').toString()).toBe('rotated-client-secret');
+  });
+
+  it('the generated cookie secret survives upgrades (looked up, not regenerated)', async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret', 'global.oauth2Proxy.cookieSecret=']);
+    const first = (await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS })).data!['cookie-secret'];
+    const rsAfterSwitch = await replicaSets();
+    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret', 'global.oauth2Proxy.cookieSecret=']);
+    const second = (await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS })).data!['cookie-secret'];
+    expect(second).toBe(first);
+    expect(Buffer.from(first!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(await replicaSets()).toEqual(rsAfterSwitch);
+  });
+
+  it('helm rollback returns to the first revision', async () => {
+    await helmRun(['rollback', RELEASE, '1', '--namespace', NS, '--wait', '--timeout', '180s']);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS });
+    expect(Buffer.from(secret.data!['client-secret']!, 'base64').toString()).toBe('example-client-secret-NOT-REAL');
+    const { checks } = await verifyObjects(kc, { namespace: NS, release: RELEASE });
+    expect(checks.filter((c) => !c.ok), formatChecks(checks)).toEqual([]);
+  });
+
+  it('uninstall leaves no object of the release behind', async () => {
+    await helmRun(['uninstall', RELEASE, '--namespace', NS, '--wait']);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const net = kc.makeApiClient(k8s.NetworkingV1Api);
+    const sel = { labelSelector: `app.kubernetes.io/instance=${RELEASE}`, namespace: NS };
+    const left = [
+      ...(await apps.listNamespacedDeployment(sel)).items.map((o) => `Deployment/${o.metadata!.name}`),
+      ...(await apps.listNamespacedStatefulSet(sel)).items.map((o) => `StatefulSet/${o.metadata!.name}`),
+      ...(await core.listNamespacedService(sel)).items.map((o) => `Service/${o.metadata!.name}`),
+      ...(await core.listNamespacedConfigMap(sel)).items.map((o) => `ConfigMap/${o.metadata!.name}`),
+      ...(await net.listNamespacedNetworkPolicy(sel)).items.map((o) => `NetworkPolicy/${o.metadata!.name}`),
+      ...(await core.listNamespacedPersistentVolumeClaim(sel)).items.map((o) => `PVC/${o.metadata!.name}`),
+      // Secrets: ours, the database's, and Helm's own release records.
+      ...(await core.listNamespacedSecret({ namespace: NS })).items.filter((s) => s.type !== 'kubernetes.io/service-account-token').map((o) => `Secret/${o.metadata!.name}`),
+      ...(await core.listNamespacedConfigMap({ namespace: NS })).items.filter((c) => c.metadata!.name !== 'kube-root-ca.crt').map((o) => `ConfigMap/${o.metadata!.name}`),
+    ];
+    expect(left).toEqual([]);
+  });
+});
