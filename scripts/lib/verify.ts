@@ -103,7 +103,8 @@ export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promis
         continue;
       }
       const value = Buffer.from(raw, 'base64').toString('utf8');
-      secretValues.push(value);
+      // The client id is public (it is in every login URL); only the two secrets must not leak.
+      if (envName !== 'OAUTH2_PROXY_CLIENT_ID') secretValues.push(value);
       if (envName === 'OAUTH2_PROXY_CLIENT_ID') facts.clientId = value;
       if (envName === 'OAUTH2_PROXY_COOKIE_SECRET' && !VALID_KEY_LENGTHS.includes(cookieKeyBytes(value))) missing.push(`${ref.name}/${ref.key} gives a ${cookieKeyBytes(value)}-byte key (oauth2-proxy needs 16, 24 or 32)`);
     } catch (e) {

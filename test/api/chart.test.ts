@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
 import { helmTemplate } from '../../scripts/lib/chart.ts';
-import { selector } from '../../scripts/lib/kube.ts';
+import { selector, waitFor } from '../../scripts/lib/kube.ts';
 import { ensureTool } from '../../scripts/lib/tools.ts';
 import { formatChecks, verifyObjects } from '../../scripts/lib/verify.ts';
 import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
@@ -42,9 +42,12 @@ async function install(cmd: 'install' | 'upgrade', set: string[] = []): Promise<
   await helmRun(args);
 }
 
+function apps(): k8s.AppsV1Api {
+  return kc.makeApiClient(k8s.AppsV1Api);
+}
+
 async function replicaSets(): Promise<string[]> {
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const rs = await apps.listNamespacedReplicaSet({ namespace: NS, labelSelector: selector({ 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/component': 'backstage' }) });
+  const rs = await apps().listNamespacedReplicaSet({ namespace: NS, labelSelector: selector({ 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/component': 'backstage' }) });
   return rs.items.map((r) => r.metadata!.name!).sort();
 }
 
@@ -65,6 +68,9 @@ describe('on a real API server', () => {
     const res = await helmTemplate(await chartDir(), { valuesFiles: [EXAMPLE_VALUES], set: BASE_SET, namespace: 'default', release: RELEASE });
     expect(res.ok, res.stderr).toBe(true);
     const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+    // Pods are admitted only once the controller-manager has made the namespace's default ServiceAccount.
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await waitFor('the default ServiceAccount', async () => ((await core.listNamespacedServiceAccount({ namespace: 'default' })).items.some((a) => a.metadata!.name === 'default') ? true : 'not yet'), { timeoutMs: 60_000 });
     const rejected: string[] = [];
     const dropped: string[] = [];
     for (const o of res.objects) {
@@ -73,7 +79,8 @@ describe('on a real API server', () => {
         // A field the server does not know is dropped from what it would store: compare.
         for (const p of missingPaths(o, stored)) dropped.push(`${o.kind}/${o.metadata.name}: ${p}`);
       } catch (e) {
-        rejected.push(`${o.kind}/${o.metadata.name}: ${(e as Error).message.split('\n')[0]}`);
+        const body = (e as { body?: unknown }).body;
+        rejected.push(`${o.kind}/${o.metadata.name}: ${(e as Error).message.split('\n')[0]} ${typeof body === 'string' ? body : JSON.stringify(body ?? '')}`.slice(0, 600));
       }
     }
     expect(rejected).toEqual([]);
@@ -107,16 +114,21 @@ describe('on a real API server', () => {
     expect(Buffer.from(secret.data!['client-secret']!, 'base64').toString()).toBe('rotated-client-secret');
   });
 
-  it('the generated cookie secret survives upgrades (looked up, not regenerated)', async () => {
+  it('a generated cookie secret is made once and kept across upgrades (looked up, not regenerated)', async () => {
+    const ns = 'bk-api-generated';
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret', 'global.oauth2Proxy.cookieSecret=']);
-    const first = (await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS })).data!['cookie-secret'];
-    const rsAfterSwitch = await replicaSets();
-    await install('upgrade', ['global.keycloak.clientSecret=rotated-client-secret', 'global.oauth2Proxy.cookieSecret=']);
-    const second = (await core.readNamespacedSecret({ name: `${RELEASE}-oauth2-proxy`, namespace: NS })).data!['cookie-secret'];
-    expect(second).toBe(first);
-    expect(Buffer.from(first!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(await replicaSets()).toEqual(rsAfterSwitch);
+    const args = (cmd: string) => [cmd, 'gen', await0, '--namespace', ns, '--values', EXAMPLE_VALUES, '--set', 'global.oauth2Proxy.cookieSecret=', '--set', BASE_SET[0]!, '--wait', '--timeout', '180s'];
+    const await0 = await chartDir();
+    await helmRun([...args('install'), '--create-namespace']);
+    const read = async () => Buffer.from((await core.readNamespacedSecret({ name: 'gen-oauth2-proxy', namespace: ns })).data!['cookie-secret']!, 'base64').toString();
+    const first = await read();
+    expect(first).toMatch(/^[A-Za-z0-9]{32}$/);
+    const rs = await apps().listNamespacedReplicaSet({ namespace: ns });
+    await helmRun(args('upgrade'));
+    expect(await read()).toBe(first);
+    // The first upgrade after install does not roll the pod either (the checksum covers inputs).
+    expect((await apps().listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name).sort()).toEqual(rs.items.map((r) => r.metadata!.name).sort());
+    await helmRun(['uninstall', 'gen', '--namespace', ns, '--wait']);
   });
 
   it('helm rollback returns to the first revision', async () => {
