@@ -450,6 +450,12 @@ Usage: {{ include "backstage-keycloak.validate" . }}
 {{- if not (has $listen (list "127.0.0.1" "::1" "localhost")) -}}
 {{- $errs = append $errs (printf "backstage.backstage.appConfig.backend.listen.host=%q: Backstage trusts the proxy's identity headers blindly, so it must listen on loopback only; set it to 127.0.0.1" $listen) -}}
 {{- end -}}
+{{- if $g.allowInsecureHttp -}}
+{{- $csp := ((($b.appConfig | default dict).backend | default dict).csp | default dict) -}}
+{{- if not (and (hasKey $csp "upgrade-insecure-requests") (eq (toString (index $csp "upgrade-insecure-requests")) "false")) -}}
+{{- $errs = append $errs "global.allowInsecureHttp=true needs backstage.backstage.appConfig.backend.csp.upgrade-insecure-requests: false: Backstage's default Content-Security-Policy makes browsers load its scripts over https, so the app stays blank over http (see values/kind.yaml)" -}}
+{{- end -}}
+{{- end -}}
 {{- $target := ((((.Values.backstage | default dict).service | default dict).ports | default dict).targetPort) | default "" | toString -}}
 {{- if ne $target "oauth2-proxy" -}}
 {{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: the Service must send traffic to the sidecar's port \"oauth2-proxy\", never to Backstage directly" $target) -}}

@@ -66,6 +66,9 @@ function hookExit(): void {
     for (const c of live) killGroup(c, 'SIGKILL');
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    // A program with its own handler (npm run dev) stops its processes gracefully itself; the
+    // 'exit' hook above still kills whatever is left.
+    if (process.listenerCount(sig) > 0) continue;
     process.once(sig, () => {
       for (const c of live) killGroup(c, 'SIGKILL');
       process.exit(130);

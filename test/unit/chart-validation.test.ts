@@ -67,7 +67,12 @@ describe('render-time validation', () => {
   });
 
   it('accepts an http issuer for development when explicitly allowed', async () => {
-    await expect(render({ set: ['global.allowInsecureHttp=true', 'global.keycloak.issuerUrl=http://localhost:8080/realms/backstage'] })).resolves.toBeTruthy();
+    await expect(render({ set: ['global.allowInsecureHttp=true', 'backstage.backstage.appConfig.backend.csp.upgrade-insecure-requests=false', 'global.keycloak.issuerUrl=http://localhost:8080/realms/backstage'] })).resolves.toBeTruthy();
+  });
+
+  it('refuses plain http while the CSP would upgrade Backstage\'s scripts to https (blank page)', async () => {
+    const err = await renderError({ set: ['global.allowInsecureHttp=true'] });
+    expect(err).toMatch(/global\.allowInsecureHttp=true needs backstage\.backstage\.appConfig\.backend\.csp\.upgrade-insecure-requests: false/);
   });
 
   it('accepts well-formed cookie secrets of 16, 24 and 32 bytes', async () => {

@@ -88,7 +88,7 @@ describe('oauth2-proxy sidecar', () => {
   });
 
   it('derives http URLs and a non-Secure cookie only when insecure http is explicitly allowed', async () => {
-    const m = await render({ set: ['global.allowInsecureHttp=true', 'global.host=backstage.localhost:7007', 'global.keycloak.issuerUrl=http://keycloak.localhost:8080/realms/backstage'] });
+    const m = await render({ set: ['global.allowInsecureHttp=true', 'backstage.backstage.appConfig.backend.csp.upgrade-insecure-requests=false', 'global.host=backstage.localhost:7007', 'global.keycloak.issuerUrl=http://keycloak.localhost:8080/realms/backstage'] });
     const env = m.configMap(CM).data!;
     expect(env.OAUTH2_PROXY_REDIRECT_URL).toBe('http://backstage.localhost:7007/oauth2/callback');
     expect(env.OAUTH2_PROXY_COOKIE_SECURE).toBe('false');

@@ -34,7 +34,7 @@ const result = await build({
   logLevel: 'warning',
   loader: { '.svg': 'file', '.png': 'file', '.jpg': 'file', '.gif': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file' },
   define: {
-    'process.env.NODE_ENV': '"production"',
+    'process.env.NODE_ENV': JSON.stringify(process.env.APP_BUILD_MODE ?? 'production'),
     // Build-time config: none. The backend injects the runtime config into index.html.
     'process.env.APP_CONFIG': '[]',
     global: 'globalThis',

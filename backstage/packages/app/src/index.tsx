@@ -23,7 +23,7 @@ const app = createApp({
   components: { SignInPage },
 });
 
-const root = app.createRoot(
+const Root = app.createRoot(
   <AppRouter>
     <FlatRoutes>
       <Route path="/" element={<ProfilePage />} />
@@ -32,4 +32,4 @@ const root = app.createRoot(
   </AppRouter>,
 );
 
-ReactDOM.createRoot(document.getElementById('root')!).render(root);
+ReactDOM.createRoot(document.getElementById('root')!).render(<Root />);

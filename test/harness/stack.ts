@@ -1,0 +1,207 @@
+/**
+ * The whole sign-in path on loopback, every component real and configured as the chart renders it:
+ *   Keycloak (dev realm) <- browser -> oauth2-proxy (the rendered sidecar) -> Backstage (the rendered
+ *   app-config, on PostgreSQL as the chart configures it) <- catalog users/groups from Keycloak.
+ *
+ * The chart is rendered from values/example.yaml (plus optional overrides). From the rendered
+ * objects only addresses change, each one recorded in `rewrites`: the public origin becomes
+ * http://localhost:<proxy port> (browsers treat localhost as a secure context, so the Secure
+ * session cookie of the example values still works over http), Keycloak's origin becomes
+ * http://127.0.0.1:<keycloak port> (plain http: no TLS here), and Backstage's loopback port moves
+ * to a free one. Used by the sso tier, `npm run dev` and `npm run bench:proxy`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
+import { assembleChart, helmTemplate, removeChart, resolveBackstageChart, type K8sObject } from '../../scripts/lib/chart.ts';
+import { DEV_CATALOG_CLIENT, DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
+import { sidecarLaunch, type Rewrite, type SidecarLaunch } from '../../scripts/lib/sidecar.ts';
+import { repoRoot } from '../../scripts/lib/tools.ts';
+import { startBackstage, type BackstageHandle } from './backstage.ts';
+import { startKeycloak, type KeycloakHandle } from './keycloak.ts';
+import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from './oauth2-proxy.ts';
+import { startPostgres, type PostgresHandle } from './postgres.ts';
+import { freePort, progress, type Log } from './process.ts';
+
+export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
+
+export interface StackOptions {
+  /** Values on top of values/example.yaml. */
+  values?: Record<string, unknown>;
+  log?: Log;
+  /** Ports; free ones by default. */
+  proxyPort?: number;
+  keycloakPort?: number;
+}
+
+export interface Stack {
+  /** Where the browser goes: the oauth2-proxy listener, http://localhost:<port>. */
+  publicUrl: string;
+  keycloak: KeycloakHandle;
+  postgres: PostgresHandle;
+  backstage: BackstageHandle;
+  proxy: Oauth2ProxyHandle;
+  /** The rendered sidecar as launched (args, env) and the address rewrites applied to it. */
+  launch: SidecarLaunch;
+  /** Every address rewrite, sidecar and Backstage config alike. */
+  rewrites: Rewrite[];
+  /** Restarts oauth2-proxy, optionally re-rendering with other values (e.g. allowed groups). */
+  restartProxy(values?: Record<string, unknown>): Promise<void>;
+  /** Restarts Backstage with the same configuration. */
+  restartBackstage(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** Renders the chart with values/example.yaml plus `values`; the subchart as the tests choose it. */
+export async function renderExample(values: Record<string, unknown> = {}): Promise<K8sObject[]> {
+  const source = await resolveBackstageChart((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', () => {});
+  const dir = await assembleChart(source);
+  try {
+    const res = await helmTemplate(dir, { valuesFiles: [EXAMPLE_VALUES], values, release: 'backstage', namespace: 'backstage', skipTests: true });
+    if (!res.ok) throw new Error(`helm template failed:\n${res.stderr}`);
+    return res.objects;
+  } finally {
+    await removeChart(dir);
+  }
+}
+
+function renderedAppConfig(objects: K8sObject[]): Record<string, any> {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-app-config')) as (K8sObject & { data: Record<string, string> }) | undefined;
+  if (!cm) throw new Error('no app-config ConfigMap in the rendered release');
+  return parseYaml(cm.data['app-config.yaml']!);
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const log = opts.log ?? progress('stack');
+  const proxyPort = opts.proxyPort ?? (await freePort());
+  const metricsPort = await freePort();
+  const keycloakPort = opts.keycloakPort ?? (await freePort());
+  const backstagePort = await freePort();
+  const publicUrl = `http://localhost:${proxyPort}`;
+  const keycloakOrigin = `http://127.0.0.1:${keycloakPort}`;
+  const backstageOrigin = `http://127.0.0.1:${backstagePort}`;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-stack-'));
+  const started: { stop(): Promise<void> }[] = [];
+  const rewrites: Rewrite[] = [];
+  const local = { proxyPort, metricsPort, publicOrigin: publicUrl, keycloakOrigin, backstageOrigin };
+
+  try {
+    log('rendering the chart with values/example.yaml');
+    let objects = await renderExample(opts.values);
+    let launch = sidecarLaunch(objects, local);
+    rewrites.push(...launch.rewritten);
+
+    // Keycloak: the dev realm, its client secret being the one the chart put in the Secret.
+    const keycloak = await startKeycloak({
+      publicUrl: keycloakOrigin,
+      port: keycloakPort,
+      env: { ...realmEnv(publicUrl), BACKSTAGE_CLIENT_SECRET: launch.env.OAUTH2_PROXY_CLIENT_SECRET!, KC_BOOTSTRAP_ADMIN_USERNAME: DEV_KEYCLOAK_ADMIN.username, KC_BOOTSTRAP_ADMIN_PASSWORD: DEV_KEYCLOAK_ADMIN.password },
+      log,
+    });
+    started.push({ stop: () => keycloak.dispose() });
+
+    const postgres = await startPostgres();
+    started.push(postgres);
+
+    // Backstage with the rendered app-config; only its public URLs move to the local origin.
+    const appConfig = renderedAppConfig(objects);
+    for (const [key, holder] of [['app.baseUrl', appConfig.app], ['backend.baseUrl', appConfig.backend]] as const) {
+      rewrites.push({ key: `app-config ${key}`, from: holder.baseUrl, to: publicUrl });
+      holder.baseUrl = publicUrl;
+    }
+    rewrites.push({ key: 'app-config backend.listen.port', from: String(appConfig.backend.listen.port), to: String(backstagePort) });
+    appConfig.backend.listen.port = backstagePort;
+    // Loopback is plain http: the CSP must not upgrade the app's own scripts to https (the chart
+    // requires the same setting whenever global.allowInsecureHttp is set).
+    rewrites.push({ key: 'app-config backend.csp.upgrade-insecure-requests', from: '(default: on)', to: 'false' });
+    appConfig.backend.csp = { ...appConfig.backend.csp, 'upgrade-insecure-requests': false };
+    const renderedFile = path.join(tmp, 'app-config-from-configmap.yaml');
+    await writeFile(renderedFile, stringify(appConfig));
+    // Users and groups come from Keycloak itself (the catalog module), not from a static file.
+    const catalogFile = path.join(tmp, 'app-config.keycloak-catalog.yaml');
+    await writeFile(
+      catalogFile,
+      stringify({
+        catalog: {
+          providers: {
+            keycloakOrg: {
+              default: {
+                baseUrl: keycloakOrigin,
+                loginRealm: 'backstage',
+                realm: 'backstage',
+                clientId: DEV_CATALOG_CLIENT.clientId,
+                clientSecret: '${KEYCLOAK_CATALOG_CLIENT_SECRET}',
+                schedule: { frequency: { minutes: 30 }, timeout: { minutes: 2 }, initialDelay: { seconds: 1 } },
+              },
+            },
+          },
+        },
+      }),
+    );
+    const backstageOpts = {
+      host: '127.0.0.1',
+      port: backstagePort,
+      // As the chart runs it: the image's files, then the rendered ConfigMap (last wins).
+      configs: ['app-config.production.yaml', catalogFile, renderedFile],
+      env: { ...postgres.env, KEYCLOAK_CATALOG_CLIENT_SECRET: DEV_CATALOG_CLIENT.clientSecret },
+      secrets: [postgres.env.POSTGRES_PASSWORD, DEV_CATALOG_CLIENT.clientSecret],
+      log,
+      waitForUser: 'alice',
+    };
+    let backstage = await startBackstage(backstageOpts);
+    const bsRef = { stop: () => backstage.stop() };
+    started.push(bsRef);
+
+    const bin = await oauth2ProxyBinary();
+    let proxy = await startOauth2Proxy({ bin, args: launch.args, env: launch.env, log });
+    const proxyRef = { stop: () => proxy.stop() };
+    started.push(proxyRef);
+    log(`stack ready: ${publicUrl} (Keycloak ${keycloakOrigin}, Backstage ${backstageOrigin})`);
+
+    const stack: Stack = {
+      publicUrl,
+      keycloak,
+      postgres,
+      get backstage() {
+        return backstage;
+      },
+      get proxy() {
+        return proxy;
+      },
+      get launch() {
+        return launch;
+      },
+      rewrites,
+      async restartProxy(values) {
+        await proxy.stop();
+        if (values) {
+          objects = await renderExample(merge(opts.values ?? {}, values));
+          launch = sidecarLaunch(objects, local);
+        }
+        proxy = await startOauth2Proxy({ bin, args: launch.args, env: launch.env, log });
+      },
+      async restartBackstage() {
+        await backstage.stop();
+        backstage = await startBackstage(backstageOpts);
+      },
+      async stop() {
+        for (const s of started.reverse()) await s.stop().catch(() => undefined);
+        await rm(tmp, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (e) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
