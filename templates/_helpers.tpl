@@ -267,11 +267,85 @@ Usage: {{ include "backstage-keycloak.oauth2Proxy.env" . | nindent 2 }}
 {{- end -}}
 
 {{/*
+True ("true") in global.signIn.mode verifiedToken.
+Usage: {{ if include "backstage-keycloak.verifiedToken" . }}...{{ end }}
+*/}}
+{{- define "backstage-keycloak.verifiedToken" -}}
+{{- if eq ((.Values.global.signIn | default dict).mode | default "oauth2Proxy") "verifiedToken" -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Backstage sign-in provider the frontend uses: oauth2Proxy, or oidcProxy in verifiedToken mode.
+Usage: {{ include "backstage-keycloak.signInProvider" . }}
+*/}}
+{{- define "backstage-keycloak.signInProvider" -}}
+{{- ternary "oidcProxy" "oauth2Proxy" (eq (include "backstage-keycloak.verifiedToken" .) "true") -}}
+{{- end -}}
+
+{{/*
+Path of the sidecar's alpha config in verifiedToken mode; empty (legacy configuration) otherwise.
+Usage: --alpha-config={{ include "backstage-keycloak.oauth2Proxy.alphaConfigPath" . }}
+*/}}
+{{- define "backstage-keycloak.oauth2Proxy.alphaConfigPath" -}}
+{{- if include "backstage-keycloak.verifiedToken" . -}}/etc/oauth2-proxy/alpha-config.yaml{{- end -}}
+{{- end -}}
+
+{{/*
+JWKS URL of the realm: in-cluster when global.keycloak.internalUrl is set, else under the issuer.
+Usage: {{ include "backstage-keycloak.keycloak.jwksUrl" . }}
+*/}}
+{{- define "backstage-keycloak.keycloak.jwksUrl" -}}
+{{- $k := .Values.global.keycloak -}}
+{{- if $k.internalUrl -}}
+{{- printf "%s%s/protocol/openid-connect/certs" (trimSuffix "/" $k.internalUrl) (include "backstage-keycloak.keycloak.realmPath" .) -}}
+{{- else -}}
+{{- printf "%s/protocol/openid-connect/certs" ($k.issuerUrl | default "") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The sidecar's alpha config (verifiedToken mode): listeners, upstream, the Keycloak provider and the
+request headers, including the ID token under global.signIn.idTokenHeader. Client id and secret are
+${...} references that oauth2-proxy substitutes from its env (secretKeyRef), never literals. The
+settings alpha config does not cover (cookie, routes, email domains) still come from the env
+ConfigMap.
+Usage: {{ include "backstage-keycloak.oauth2Proxy.alphaConfig" . }}
+*/}}
+{{- define "backstage-keycloak.oauth2Proxy.alphaConfig" -}}
+{{- $k := .Values.global.keycloak -}}
+{{- $header := (.Values.global.signIn | default dict).idTokenHeader | default "x-oidc-id-token" -}}
+{{- $claims := list (list "X-Forwarded-User" "user") (list "X-Forwarded-Email" "email") (list "X-Forwarded-Preferred-Username" "preferred_username") (list "X-Forwarded-Groups" "groups") (list $header "id_token") -}}
+{{- $headers := list -}}
+{{- range $claims -}}
+{{- $headers = append $headers (dict "name" (index . 0) "preserveRequestValue" false "values" (list (dict "claimSource" (dict "claim" (index . 1))))) -}}
+{{- end -}}
+{{- $oidc := dict "issuerURL" ($k.issuerUrl | default "") "emailClaim" "email" "groupsClaim" "groups" "audienceClaims" (list "aud") -}}
+{{- $provider := dict "id" "keycloak" "provider" "keycloak-oidc" "name" "Keycloak" "clientID" "${OAUTH2_PROXY_CLIENT_ID}" "clientSecret" "${OAUTH2_PROXY_CLIENT_SECRET}" "code_challenge_method" "S256" "oidcConfig" $oidc -}}
+{{- with $k.allowedGroups }}{{ $_ := set $provider "allowedGroups" . }}{{ end -}}
+{{- with $k.allowedRoles }}{{ $_ := set $provider "keycloakConfig" (dict "roles" .) }}{{ end -}}
+{{- if $k.internalUrl -}}
+{{- $internal := printf "%s%s/protocol/openid-connect" (trimSuffix "/" $k.internalUrl) (include "backstage-keycloak.keycloak.realmPath" .) -}}
+{{- $_ := set $oidc "skipDiscovery" true -}}
+{{- $_ := set $oidc "jwksURL" (printf "%s/certs" $internal) -}}
+{{- $_ := set $provider "loginURL" (printf "%s/protocol/openid-connect/auth" $k.issuerUrl) -}}
+{{- $_ := set $provider "redeemURL" (printf "%s/token" $internal) -}}
+{{- $_ := set $provider "profileURL" (printf "%s/userinfo" $internal) -}}
+{{- $_ := set $provider "validateURL" (printf "%s/userinfo" $internal) -}}
+{{- end -}}
+{{- toYaml (dict
+  "server" (dict "bindAddress" "0.0.0.0:4180")
+  "metricsServer" (dict "bindAddress" "0.0.0.0:44180")
+  "upstreamConfig" (dict "upstreams" (list (dict "id" "backstage" "path" "/" "uri" "http://127.0.0.1:7007/")))
+  "injectRequestHeaders" $headers
+  "providers" (list $provider)) -}}
+{{- end -}}
+
+{{/*
 Checksum of the proxy's settings (the ConfigMap data): changes exactly when a setting changes.
 Usage: {{ include "backstage-keycloak.checksum.config" . }}
 */}}
 {{- define "backstage-keycloak.checksum.config" -}}
-{{- include "backstage-keycloak.oauth2Proxy.env" . | sha256sum -}}
+{{- print (include "backstage-keycloak.oauth2Proxy.env" .) (include "backstage-keycloak.oauth2Proxy.alphaConfigPath" .) (ternary (include "backstage-keycloak.oauth2Proxy.alphaConfig" .) "" (eq (include "backstage-keycloak.verifiedToken" .) "true")) | sha256sum -}}
 {{- end -}}
 
 {{/*
@@ -343,6 +417,10 @@ Usage: {{ include "backstage-keycloak.validate" . }}
 {{- end -}}
 {{- if $errs -}}
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $errs)) -}}
+{{- end -}}
+{{- $mode := ($g.signIn | default dict).mode | default "oauth2Proxy" -}}
+{{- if not (has $mode (list "oauth2Proxy" "verifiedToken")) -}}
+{{- $errs = append $errs (printf "global.signIn.mode=%q: use oauth2Proxy (identity headers) or verifiedToken (verified Keycloak ID token)" $mode) -}}
 {{- end -}}
 {{- /* public host */ -}}
 {{- if not $g.host -}}

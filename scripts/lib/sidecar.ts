@@ -106,3 +106,22 @@ export function sidecarLaunch(objects: K8sObject[], local: LocalAddresses): Side
   }
   return { args: [...(c.args ?? [])], env, rewritten };
 }
+
+/**
+ * The rendered alpha config (verifiedToken mode) with the same address moves as sidecarLaunch:
+ * listeners to loopback ports, Keycloak and Backstage origins to the local processes.
+ */
+export function alphaConfigLaunch(text: string, local: LocalAddresses, keycloakRenderedOrigins: string[]): { text: string; rewritten: Rewrite[] } {
+  const rewritten: Rewrite[] = [];
+  let out = text;
+  const swap = (key: string, from: string, to: string): void => {
+    if (!out.includes(from)) return;
+    out = out.split(from).join(to);
+    rewritten.push({ key: `alpha-config ${key}`, from, to });
+  };
+  swap('server.bindAddress', 'bindAddress: 0.0.0.0:4180', `bindAddress: 127.0.0.1:${local.proxyPort}`);
+  swap('metricsServer.bindAddress', 'bindAddress: 0.0.0.0:44180', `bindAddress: 127.0.0.1:${local.metricsPort}`);
+  swap('upstreams[0].uri', 'http://127.0.0.1:7007/', `${local.backstageOrigin}/`);
+  for (const origin of keycloakRenderedOrigins) swap('Keycloak URLs', origin, local.keycloakOrigin);
+  return { text: out, rewritten };
+}

@@ -16,7 +16,8 @@ import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { assembleChart, helmTemplate, removeChart, resolveBackstageChart, type K8sObject } from '../../scripts/lib/chart.ts';
 import { DEV_CATALOG_CLIENT, DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
-import { sidecarLaunch, type Rewrite, type SidecarLaunch } from '../../scripts/lib/sidecar.ts';
+import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../../scripts/lib/sidecar.ts';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../../scripts/lib/tools.ts';
 import { startBackstage, type BackstageHandle } from './backstage.ts';
 import { startKeycloak, type KeycloakHandle } from './keycloak.ts';
@@ -97,7 +98,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     log('rendering the chart with values/example.yaml');
     let objects = await renderExample(opts.values);
-    let launch = sidecarLaunch(objects, local);
+    const prepareLaunch = async (objs: K8sObject[]): Promise<SidecarLaunch> => {
+      const l = sidecarLaunch(objs, local);
+      const alphaArg = l.args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
+      if (alphaArg) {
+        // verifiedToken mode: the mounted alpha config, addresses moved like the env's.
+        const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-oauth2-proxy-alpha')) as (K8sObject & { data: Record<string, string> }) | undefined;
+        const text = cm?.data['alpha-config.yaml'];
+        if (!text) throw new Error('the rendered alpha ConfigMap has no alpha-config.yaml');
+        const issuerOrigin = new URL(String(parseYaml(text).providers[0].oidcConfig.issuerURL)).origin;
+        const moved = alphaConfigLaunch(text, local, [issuerOrigin]);
+        const file = path.join(tmp, 'alpha-config.yaml');
+        await writeFile(file, moved.text);
+        l.args = l.args.map((a) => (a === alphaArg ? `--alpha-config=${file}` : a));
+        l.rewritten.push(...moved.rewritten, { key: '--alpha-config', from: alphaArg.slice('--alpha-config='.length), to: file });
+      }
+      return l;
+    };
+    let launch = await prepareLaunch(objects);
     rewrites.push(...launch.rewritten);
 
     // Keycloak: the dev realm, its client secret being the one the chart put in the Secret.
@@ -147,12 +165,34 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         },
       }),
     );
+    // The Backstage container's env as Kubernetes builds it, database address moved to the local
+    // PostgreSQL (its generated password replaced by the local one).
+    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'backstage') as unknown as V1Deployment;
+    const bsContainer = dep.spec!.template.spec!.containers.find((c) => c.name === 'backstage-backend')!;
+    const renderedEnv = containerEnv(objects, bsContainer);
+    for (const [k, v] of Object.entries(postgres.env)) {
+      if (renderedEnv[k] !== undefined && renderedEnv[k] !== v) rewrites.push({ key: `backstage env ${k}`, from: k === 'POSTGRES_PASSWORD' ? '(generated)' : renderedEnv[k]!, to: k === 'POSTGRES_PASSWORD' ? '(local)' : v });
+    }
+    delete renderedEnv.APP_CONFIG_backend_listen_port; // the harness sets the local port
+    // In verifiedToken mode Backstage verifies against the local Keycloak.
+    if (appConfig.auth?.providers?.oidcProxy) {
+      const o = appConfig.auth.providers.oidcProxy;
+      const issuerOrigin = new URL(o.issuer).origin;
+      for (const key of ['issuer', 'jwksUrl'] as const) {
+        if (!o[key]) continue;
+        const to = keycloakOrigin + o[key].slice(new URL(o[key]).origin.length);
+        rewrites.push({ key: `app-config auth.providers.oidcProxy.${key}`, from: o[key], to });
+        o[key] = to;
+      }
+      void issuerOrigin;
+      await writeFile(renderedFile, stringify(appConfig));
+    }
     const backstageOpts = {
       host: '127.0.0.1',
       port: backstagePort,
       // As the chart runs it: the image's files, then the rendered ConfigMap (last wins).
       configs: ['app-config.production.yaml', catalogFile, renderedFile],
-      env: { ...postgres.env, KEYCLOAK_CATALOG_CLIENT_SECRET: DEV_CATALOG_CLIENT.clientSecret },
+      env: { ...renderedEnv, ...postgres.env, KEYCLOAK_CATALOG_CLIENT_SECRET: DEV_CATALOG_CLIENT.clientSecret },
       secrets: [postgres.env.POSTGRES_PASSWORD, DEV_CATALOG_CLIENT.clientSecret],
       log,
       waitForUser: 'alice',
@@ -185,7 +225,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await proxy.stop();
         if (values) {
           objects = await renderExample(merge(opts.values ?? {}, values));
-          launch = sidecarLaunch(objects, local);
+          launch = await prepareLaunch(objects);
         }
         proxy = await startOauth2Proxy({ bin, args: launch.args, env: launch.env, log });
       },

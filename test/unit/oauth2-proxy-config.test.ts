@@ -3,7 +3,11 @@
  * validates the whole configuration and exits). Discovery is skipped (in-cluster URL set) so no
  * Keycloak is needed here; the SSO tier runs the same configuration against a real Keycloak.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { ensureTool } from '../../scripts/lib/tools.ts';
 import { envOf, render, type Manifest } from '../helpers/chart.ts';
@@ -52,5 +56,47 @@ describe('the real oauth2-proxy accepts the rendered configuration', () => {
     const out = await $({ quiet: true, nothrow: true, env, timeout: '30s' })`${bin} --config-test`;
     expect(out.ok).toBe(false);
     expect(out.stdout + out.stderr).toMatch(/cookie_secret must be 16, 24, or 32 bytes/);
+  });
+});
+
+describe('verifiedToken mode', () => {
+  it('renders an alpha config that forwards the ID token, mounted into the sidecar, with no secret literal', async () => {
+    const m = await render({ set: ['global.signIn.mode=verifiedToken', INTERNAL] });
+    const c = m.sidecar();
+    expect(c.args).toEqual(['--alpha-config=/etc/oauth2-proxy/alpha-config.yaml']);
+    expect(c.volumeMounts).toEqual([{ name: 'oauth2-proxy-alpha', mountPath: '/etc/oauth2-proxy', readOnly: true }]);
+    expect(m.podSpec().volumes!.find((v) => v.name === 'oauth2-proxy-alpha')?.configMap?.name).toBe('backstage-oauth2-proxy-alpha');
+    const text = m.configMap('backstage-oauth2-proxy-alpha').data!['alpha-config.yaml']!;
+    const alpha = parseYaml(text);
+    const idHeader = alpha.injectRequestHeaders.find((h: { name: string }) => h.name === 'x-oidc-id-token');
+    expect(idHeader.values).toEqual([{ claimSource: { claim: 'id_token' } }]);
+    expect(idHeader.preserveRequestValue).toBe(false);
+    expect(alpha.providers[0]).toMatchObject({ provider: 'keycloak-oidc', clientID: '${OAUTH2_PROXY_CLIENT_ID}', clientSecret: '${OAUTH2_PROXY_CLIENT_SECRET}', code_challenge_method: 'S256' });
+    expect(text).not.toContain('example-client-secret-NOT-REAL');
+    expect(alpha.upstreamConfig.upstreams[0].uri).toBe('http://127.0.0.1:7007/');
+    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    expect(appConfig.app.signInProvider).toBe('oidcProxy');
+    expect(appConfig.auth.providers.oidcProxy).toEqual({ issuer: 'https://keycloak.example.com/realms/backstage', audience: '${KEYCLOAK_CLIENT_ID}', header: 'x-oidc-id-token', jwksUrl: 'http://keycloak.kc.svc:8080/realms/backstage/protocol/openid-connect/certs' });
+  });
+
+  it('the real oauth2-proxy accepts the rendered alpha config (mounted as the pod would mount it)', async () => {
+    const m = await render({ set: ['global.signIn.mode=verifiedToken', INTERNAL, 'global.keycloak.allowedGroups={admins}'] });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bk-alpha-'));
+    try {
+      const file = path.join(dir, 'alpha-config.yaml');
+      await writeFile(file, m.configMap('backstage-oauth2-proxy-alpha').data!['alpha-config.yaml']!);
+      const bin = await ensureTool('oauth2-proxy');
+      const args = m.sidecar().args!.map((a) => a.replace('/etc/oauth2-proxy/alpha-config.yaml', file));
+      const out = await $({ quiet: true, nothrow: true, env: { PATH: process.env.PATH ?? '', ...sidecarEnv(m) }, timeout: '30s' })`${bin} ${args} --config-test`;
+      expect(out.ok, out.stdout + out.stderr).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the mode switch rolls the pod (config checksum)', async () => {
+    const a = (await render()).deployment().spec!.template.metadata!.annotations!['checksum/oauth2-proxy-config'];
+    const b = (await render({ set: ['global.signIn.mode=verifiedToken'] })).deployment().spec!.template.metadata!.annotations!['checksum/oauth2-proxy-config'];
+    expect(a).not.toBe(b);
   });
 });
