@@ -11,7 +11,7 @@ import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_COOKIE_SECRET, DEV_USERS,
 import { startEchoUpstream, type EchoUpstream } from '../harness/echo-upstream.ts';
 import { startKeycloak, type KeycloakHandle } from '../harness/keycloak.ts';
 import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from '../harness/oauth2-proxy.ts';
-import { codeLogin, decodeJwt, discover } from '../harness/oidc.ts';
+import { codeLogin, decodeJwt, discover, type CodeLoginOptions } from '../harness/oidc.ts';
 import { freePort } from '../harness/process.ts';
 
 const tierStart = Date.now();
@@ -19,6 +19,11 @@ let kc: KeycloakHandle;
 let proxyPort: number;
 let publicUrl: string; // where the browser reaches "Backstage" (oauth2-proxy)
 let redirectUri: string;
+
+/** Code flow + PKCE for the backstage client against the test's Keycloak. */
+function backstageLogin(username: string, password: string, extra: Partial<CodeLoginOptions> = {}) {
+  return codeLogin({ issuer: kc.issuer, backchannel: kc.url, clientId: DEV_BACKSTAGE_CLIENT.clientId, clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret, redirectUri, username, password, ...extra });
+}
 
 beforeAll(async () => {
   const kcPort = await freePort();
@@ -43,15 +48,7 @@ describe('Keycloak with the dev realm', () => {
   });
 
   it('logs alice in with authorization code + PKCE and puts aud, username and groups in the ID token', async () => {
-    const r = await codeLogin({
-      issuer: kc.issuer,
-      backchannel: kc.url,
-      clientId: DEV_BACKSTAGE_CLIENT.clientId,
-      clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret,
-      redirectUri,
-      username: DEV_USERS.alice.username,
-      password: DEV_USERS.alice.password,
-    });
+    const r = await backstageLogin(DEV_USERS.alice.username, DEV_USERS.alice.password);
     expect(r.loginError).toBeUndefined();
     expect(r.code).toBeTruthy();
     expect(r.tokenStatus).toBe(200);
@@ -68,44 +65,19 @@ describe('Keycloak with the dev realm', () => {
   });
 
   it('gives no code for a wrong password', async () => {
-    const r = await codeLogin({
-      issuer: kc.issuer,
-      backchannel: kc.url,
-      clientId: DEV_BACKSTAGE_CLIENT.clientId,
-      clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret,
-      redirectUri,
-      username: DEV_USERS.alice.username,
-      password: 'not-the-password',
-    });
+    const r = await backstageLogin(DEV_USERS.alice.username, 'not-the-password');
     expect(r.code).toBeUndefined();
     expect(r.loginError).toMatch(/invalid username or password/i);
   });
 
   it('refuses an authorization request without PKCE (S256 required)', async () => {
-    const r = await codeLogin({
-      issuer: kc.issuer,
-      backchannel: kc.url,
-      clientId: DEV_BACKSTAGE_CLIENT.clientId,
-      clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret,
-      redirectUri,
-      username: DEV_USERS.alice.username,
-      password: DEV_USERS.alice.password,
-      pkce: false,
-    });
+    const r = await backstageLogin(DEV_USERS.alice.username, DEV_USERS.alice.password, { pkce: false });
     expect(r.code).toBeUndefined();
     expect(r.loginError).toMatch(/code_challenge|code challenge|pkce/i);
   });
 
   it("puts bob in users and not in admins", async () => {
-    const r = await codeLogin({
-      issuer: kc.issuer,
-      backchannel: kc.url,
-      clientId: DEV_BACKSTAGE_CLIENT.clientId,
-      clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret,
-      redirectUri,
-      username: DEV_USERS.bob.username,
-      password: DEV_USERS.bob.password,
-    });
+    const r = await backstageLogin(DEV_USERS.bob.username, DEV_USERS.bob.password);
     expect(r.loginError).toBeUndefined();
     expect(r.idToken!.preferred_username).toBe('bob');
     expect(r.idToken!.groups).toEqual(expect.arrayContaining(['users']));
@@ -217,15 +189,7 @@ describe('oauth2-proxy v7.15.3 in front of the echo upstream (test double for Ba
     await expect(fetch(`${kc.url}/realms/backstage`, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
     await kc.start();
     process.stderr.write(`[sso] keycloak restart ${kc.startSeconds.toFixed(1)}s\n`);
-    const r = await codeLogin({
-      issuer: kc.issuer,
-      backchannel: kc.url,
-      clientId: DEV_BACKSTAGE_CLIENT.clientId,
-      clientSecret: DEV_BACKSTAGE_CLIENT.clientSecret,
-      redirectUri,
-      username: DEV_USERS.bob.username,
-      password: DEV_USERS.bob.password,
-    });
+    const r = await backstageLogin(DEV_USERS.bob.username, DEV_USERS.bob.password);
     expect(r.idToken?.preferred_username).toBe('bob');
     // oauth2-proxy kept running through the outage and still answers.
     expect((await fetch(`${proxy.url}/ready`)).status).toBe(200);
