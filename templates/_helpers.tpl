@@ -101,6 +101,36 @@ Usage: {{ include "backstage-keycloak.keycloak.realmPath" . }}
 {{- end -}}
 
 {{/*
+Base URL the pods use for Keycloak: global.keycloak.internalUrl, else the issuer's origin and path
+prefix (everything before /realms/).
+Usage: {{ include "backstage-keycloak.keycloak.baseUrl" . }}
+*/}}
+{{- define "backstage-keycloak.keycloak.baseUrl" -}}
+{{- $k := .Values.global.keycloak -}}
+{{- if $k.internalUrl -}}{{- trimSuffix "/" $k.internalUrl -}}{{- else -}}{{- regexReplaceAll "/realms/[^/]+$" ($k.issuerUrl | default "") "" -}}{{- end -}}
+{{- end -}}
+
+{{/*
+Realm name, from the issuer URL (".../realms/<name>").
+Usage: {{ include "backstage-keycloak.keycloak.realm" . }}
+*/}}
+{{- define "backstage-keycloak.keycloak.realm" -}}
+{{- include "backstage-keycloak.keycloak.realmPath" . | trimPrefix "/realms/" -}}
+{{- end -}}
+
+{{/*
+Secret and key of the catalog client's secret: catalogSync.existingSecret, or ours.
+Usage: {{ include "backstage-keycloak.catalogSync.secretName" . }}
+*/}}
+{{- define "backstage-keycloak.catalogSync.secretName" -}}
+{{- ((.Values.global.keycloak.catalogSync | default dict).existingSecret) | default (include "backstage-keycloak.oauth2Proxy.fullname" .) -}}
+{{- end -}}
+{{- define "backstage-keycloak.catalogSync.secretKey" -}}
+{{- $c := .Values.global.keycloak.catalogSync | default dict -}}
+{{- ternary ($c.existingSecretKey | default "catalog-client-secret") "catalog-client-secret" (not (empty $c.existingSecret)) -}}
+{{- end -}}
+
+{{/*
 oauth2-proxy image reference: registry/repository:tag, or @digest when a digest is given.
 Usage: {{ include "backstage-keycloak.oauth2Proxy.image" . }}
 */}}
@@ -155,12 +185,13 @@ Usage: {{ include "backstage-keycloak.cookie.secretKey" . }}
 {{- end -}}
 
 {{/*
-Whether this chart renders its own Secret: yes unless both credentials come from existing Secrets.
+Whether this chart renders its own Secret: yes unless every credential comes from an existing Secret.
 Returns "true" or "".
 Usage: {{ if include "backstage-keycloak.ownSecret" . }}...{{ end }}
 */}}
 {{- define "backstage-keycloak.ownSecret" -}}
-{{- if or (not .Values.global.keycloak.existingSecret) (not .Values.global.oauth2Proxy.existingSecret) -}}true{{- end -}}
+{{- $c := .Values.global.keycloak.catalogSync | default dict -}}
+{{- if or (not .Values.global.keycloak.existingSecret) (not .Values.global.oauth2Proxy.existingSecret) (and $c.enabled (not $c.existingSecret)) -}}true{{- end -}}
 {{- end -}}
 
 {{/*
@@ -373,7 +404,11 @@ Usage: {{ include "backstage-keycloak.checksum.secret" . }}
 {{- if not $o.existingSecret -}}
 {{- $_ := set $in "cookieSecret" ($o.cookieSecret | default "generated") -}}
 {{- end -}}
-{{- range $name := (list $k.existingSecret $o.existingSecret | compact | uniq) -}}
+{{- $cs := $k.catalogSync | default dict -}}
+{{- if and $cs.enabled (not $cs.existingSecret) -}}
+{{- $_ := set $in "catalogClientSecret" ($cs.clientSecret | default "") -}}
+{{- end -}}
+{{- range $name := (list $k.existingSecret $o.existingSecret (ternary $cs.existingSecret "" (not (empty $cs.enabled))) | compact | uniq) -}}
 {{- $live := lookup "v1" "Secret" $.Release.Namespace $name | default dict -}}
 {{- $_ := set $in (printf "live/%s" $name) (dig "data" dict $live) -}}
 {{- end -}}
@@ -410,7 +445,7 @@ Usage: {{ include "backstage-keycloak.validate" . }}
 {{- $c := $o.cookie | default dict -}}
 {{- $b := (.Values.backstage | default dict).backstage | default dict -}}
 {{- /* placeholders of values/values-backstage-keycloak.yaml */ -}}
-{{- range $path, $v := dict "global.host" $g.host "global.keycloak.issuerUrl" $k.issuerUrl "global.keycloak.clientId" $k.clientId "global.keycloak.clientSecret" $k.clientSecret "global.keycloak.existingSecret" $k.existingSecret "global.oauth2Proxy.cookieSecret" $o.cookieSecret "global.oauth2Proxy.existingSecret" $o.existingSecret -}}
+{{- range $path, $v := dict "global.host" $g.host "global.keycloak.issuerUrl" $k.issuerUrl "global.keycloak.clientId" $k.clientId "global.keycloak.clientSecret" $k.clientSecret "global.keycloak.existingSecret" $k.existingSecret "global.oauth2Proxy.cookieSecret" $o.cookieSecret "global.oauth2Proxy.existingSecret" $o.existingSecret "global.keycloak.catalogSync.clientSecret" (($k.catalogSync | default dict).clientSecret) -}}
 {{- if hasPrefix "<REQUIRED" (toString $v) -}}
 {{- $errs = append $errs (printf "%s still holds the placeholder %q: replace it with your value" $path (toString $v)) -}}
 {{- end -}}
@@ -465,6 +500,14 @@ Usage: {{ include "backstage-keycloak.validate" . }}
 {{- end -}}
 {{- if not $k.clientSecret -}}
 {{- $errs = append $errs "global.keycloak.clientSecret is empty and global.keycloak.existingSecret is not set: give the client secret from Keycloak (Clients > <client> > Credentials), or the name of an existing Secret holding it" -}}
+{{- end -}}
+{{- end -}}
+{{- $cs := $k.catalogSync | default dict -}}
+{{- if $cs.enabled -}}
+{{- if and (not $cs.clientSecret) (not $cs.existingSecret) -}}
+{{- $errs = append $errs (printf "global.keycloak.catalogSync is enabled but has no client secret: give the secret of the client %q (service account with realm-management view-users, query-users, query-groups) in global.keycloak.catalogSync.clientSecret or existingSecret, or set global.keycloak.catalogSync.enabled=false and fill the catalog yourself" ($cs.clientId | default "")) -}}
+{{- else if and $cs.clientSecret $cs.existingSecret -}}
+{{- $errs = append $errs "global.keycloak.catalogSync.clientSecret and existingSecret are both set: keep one" -}}
 {{- end -}}
 {{- end -}}
 {{- /* cookie */ -}}

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { assembleChart, helmTemplate, removeChart, resolveBackstageChart, type K8sObject } from '../../scripts/lib/chart.ts';
-import { DEV_CATALOG_CLIENT, DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
+import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
 import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../../scripts/lib/sidecar.ts';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../../scripts/lib/tools.ts';
@@ -45,6 +45,8 @@ export interface Stack {
   proxy: Oauth2ProxyHandle;
   /** The rendered sidecar as launched (args, env) and the address rewrites applied to it. */
   launch: SidecarLaunch;
+  /** Secret of the catalog's service-account client, as the chart stored it (the realm has the same). */
+  catalogClientSecret: string;
   /** Every address rewrite, sidecar and Backstage config alike. */
   rewrites: Rewrite[];
   /** Restarts oauth2-proxy, optionally re-rendering with other values (e.g. allowed groups). */
@@ -73,6 +75,14 @@ export async function renderExample(values: Record<string, unknown> = {}): Promi
   } finally {
     await removeChart(dir);
   }
+}
+
+/** The catalog client secret the chart stored (the dev realm gets the same value). */
+function catalogSecret(objects: K8sObject[]): string {
+  const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-oauth2-proxy')) as (K8sObject & { data: Record<string, string> }) | undefined;
+  const v = s?.data['catalog-client-secret'];
+  if (!v) throw new Error('the rendered Secret has no catalog-client-secret (global.keycloak.catalogSync)');
+  return Buffer.from(v, 'base64').toString();
 }
 
 function renderedAppConfig(objects: K8sObject[]): Record<string, any> {
@@ -122,7 +132,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const keycloak = await startKeycloak({
       publicUrl: keycloakOrigin,
       port: keycloakPort,
-      env: { ...realmEnv(publicUrl), BACKSTAGE_CLIENT_SECRET: launch.env.OAUTH2_PROXY_CLIENT_SECRET!, KC_BOOTSTRAP_ADMIN_USERNAME: DEV_KEYCLOAK_ADMIN.username, KC_BOOTSTRAP_ADMIN_PASSWORD: DEV_KEYCLOAK_ADMIN.password },
+      env: { ...realmEnv(publicUrl), BACKSTAGE_CLIENT_SECRET: launch.env.OAUTH2_PROXY_CLIENT_SECRET!, BACKSTAGE_CATALOG_CLIENT_SECRET: catalogSecret(objects), KC_BOOTSTRAP_ADMIN_USERNAME: DEV_KEYCLOAK_ADMIN.username, KC_BOOTSTRAP_ADMIN_PASSWORD: DEV_KEYCLOAK_ADMIN.password },
       log,
     });
     started.push({ stop: () => keycloak.dispose() });
@@ -144,27 +154,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     appConfig.backend.csp = { ...appConfig.backend.csp, 'upgrade-insecure-requests': false };
     const renderedFile = path.join(tmp, 'app-config-from-configmap.yaml');
     await writeFile(renderedFile, stringify(appConfig));
-    // Users and groups come from Keycloak itself (the catalog module), not from a static file.
-    const catalogFile = path.join(tmp, 'app-config.keycloak-catalog.yaml');
-    await writeFile(
-      catalogFile,
-      stringify({
-        catalog: {
-          providers: {
-            keycloakOrg: {
-              default: {
-                baseUrl: keycloakOrigin,
-                loginRealm: 'backstage',
-                realm: 'backstage',
-                clientId: DEV_CATALOG_CLIENT.clientId,
-                clientSecret: '${KEYCLOAK_CATALOG_CLIENT_SECRET}',
-                schedule: { frequency: { minutes: 30 }, timeout: { minutes: 2 }, initialDelay: { seconds: 1 } },
-              },
-            },
-          },
-        },
-      }),
-    );
+    // Users and groups come from Keycloak itself (the chart's catalogSync), at the local address.
+    const kcOrg = appConfig.catalog.providers.keycloakOrg.default;
+    rewrites.push({ key: 'app-config catalog.providers.keycloakOrg.default.baseUrl', from: kcOrg.baseUrl, to: keycloakOrigin });
+    kcOrg.baseUrl = keycloakOrigin;
+    await writeFile(renderedFile, stringify(appConfig));
     // The Backstage container's env as Kubernetes builds it, database address moved to the local
     // PostgreSQL (its generated password replaced by the local one).
     const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'backstage') as unknown as V1Deployment;
@@ -191,9 +185,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       host: '127.0.0.1',
       port: backstagePort,
       // As the chart runs it: the image's files, then the rendered ConfigMap (last wins).
-      configs: ['app-config.production.yaml', catalogFile, renderedFile],
-      env: { ...renderedEnv, ...postgres.env, KEYCLOAK_CATALOG_CLIENT_SECRET: DEV_CATALOG_CLIENT.clientSecret },
-      secrets: [postgres.env.POSTGRES_PASSWORD, DEV_CATALOG_CLIENT.clientSecret],
+      configs: ['app-config.production.yaml', renderedFile],
+      env: { ...renderedEnv, ...postgres.env },
+      secrets: [postgres.env.POSTGRES_PASSWORD, renderedEnv.KEYCLOAK_CATALOG_CLIENT_SECRET ?? ''],
       log,
       waitForUser: 'alice',
     };
@@ -221,6 +215,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return launch;
       },
       rewrites,
+      catalogClientSecret: catalogSecret(objects),
       async restartProxy(values) {
         await proxy.stop();
         if (values) {

@@ -66,7 +66,7 @@ describe('verifiedToken mode', () => {
     const res = await fetch(`${stack.keycloak.url}/realms/backstage/protocol/openid-connect/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_CATALOG_CLIENT.clientId, client_secret: DEV_CATALOG_CLIENT.clientSecret }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_CATALOG_CLIENT.clientId, client_secret: stack.catalogClientSecret }),
     });
     const token = ((await res.json()) as { access_token: string }).access_token;
     const r = await refreshVia(stack.backstage.url, undefined, { 'x-oidc-id-token': token });

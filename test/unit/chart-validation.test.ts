@@ -33,6 +33,7 @@ const cases: { name: string; values?: Record<string, unknown>; set?: string[]; m
     values: { backstage: { backstage: { extraContainers: [{ name: 'oauth2-proxy', image: 'x:1', args: ['--pass-authorization-header'] }] } } },
     message: /extraContainers\[oauth2-proxy\]\.args has "--pass-authorization-header": it breaks Backstage/,
   },
+  { name: 'catalog sync without a client secret', set: ['global.keycloak.catalogSync.clientSecret='], message: /global\.keycloak\.catalogSync is enabled but has no client secret: give the secret of the client "backstage-catalog"/ },
   { name: 'Backstage listening beyond loopback', set: ['backstage.backstage.appConfig.backend.listen.host=0.0.0.0'], message: /listen\.host="0\.0\.0\.0": Backstage trusts the proxy's identity headers blindly, so it must listen on loopback only/ },
   { name: 'Service targeting Backstage directly', set: ['backstage.service.ports.targetPort=backend'], message: /backstage\.service\.ports\.targetPort="backend": the Service must send traffic to the sidecar's port/ },
 ];
@@ -55,13 +56,13 @@ describe('render-time validation', () => {
 
   it('the user values file fails loudly until its placeholders are filled', async () => {
     const err = await renderError({ noExample: true, valuesFiles: [USER_VALUES] });
-    for (const key of ['global.host', 'global.keycloak.issuerUrl', 'global.keycloak.clientId', 'global.keycloak.clientSecret']) {
+    for (const key of ['global.host', 'global.keycloak.issuerUrl', 'global.keycloak.clientId', 'global.keycloak.clientSecret', 'global.keycloak.catalogSync.clientSecret']) {
       expect(err).toContain(`${key} still holds the placeholder`);
     }
     const filled = await render({
       noExample: true,
       valuesFiles: [USER_VALUES],
-      set: ['global.host=portal.example.org', 'global.keycloak.issuerUrl=https://sso.example.org/realms/eng', 'global.keycloak.clientId=portal', 'global.keycloak.clientSecret=s3cr3t-value'],
+      set: ['global.host=portal.example.org', 'global.keycloak.issuerUrl=https://sso.example.org/realms/eng', 'global.keycloak.clientId=portal', 'global.keycloak.clientSecret=s3cr3t-value', 'global.keycloak.catalogSync.clientSecret=catalog-s3cr3t'],
     });
     expect(filled.configMap('backstage-oauth2-proxy').data!.OAUTH2_PROXY_REDIRECT_URL).toBe('https://portal.example.org/oauth2/callback');
   });

@@ -199,6 +199,7 @@ describe('credentials', () => {
     expect((await render()).secretData('backstage-oauth2-proxy')).toEqual({
       'client-id': 'backstage',
       'client-secret': 'example-client-secret-NOT-REAL',
+      'catalog-client-secret': 'example-catalog-secret-NOT-REAL',
       'cookie-secret': 'fake-cookie-secret-for-docs-0001',
     });
   });
@@ -216,19 +217,38 @@ describe('credentials', () => {
       OAUTH2_PROXY_CLIENT_SECRET: { name: 'kc-client', key: 'secret' },
       OAUTH2_PROXY_COOKIE_SECRET: { name: 'backstage-oauth2-proxy', key: 'cookie-secret' },
     });
-    expect(Object.keys(m.secretData('backstage-oauth2-proxy'))).toEqual(['cookie-secret']);
+    expect(Object.keys(m.secretData('backstage-oauth2-proxy'))).toEqual(['catalog-client-secret', 'cookie-secret']);
   });
 
   it('renders no Secret of its own when both come from existing Secrets', async () => {
     const m = await render({
       values: {
         global: {
-          keycloak: { clientSecret: '', existingSecret: 'kc-client' },
+          keycloak: { clientSecret: '', existingSecret: 'kc-client', catalogSync: { clientSecret: '', existingSecret: 'kc-client', existingSecretKey: 'catalog' } },
           oauth2Proxy: { cookieSecret: '', existingSecret: 'cookie', existingSecretKeys: { cookieSecret: 'value' } },
         },
       },
     });
     expect(m.has('Secret', 'backstage-oauth2-proxy')).toBe(false);
     expect(envOf(m.sidecar()).secretRefs.OAUTH2_PROXY_COOKIE_SECRET).toEqual({ name: 'cookie', key: 'value' });
+  });
+});
+
+describe('catalog sync from Keycloak', () => {
+  it('configures the Keycloak catalog module with the realm, the catalog client and its secret from a Secret', async () => {
+    const m = await render();
+    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    expect(appConfig.catalog.providers.keycloakOrg.default).toMatchObject({ baseUrl: 'https://keycloak.example.com', realm: 'backstage', loginRealm: 'backstage', clientId: 'backstage-catalog', clientSecret: '${KEYCLOAK_CATALOG_CLIENT_SECRET}' });
+    const env = envOf(m.backstage());
+    expect(env.values.BACKSTAGE_KEYCLOAK_CATALOG_SYNC).toBe('true');
+    expect(env.secretRefs.KEYCLOAK_CATALOG_CLIENT_SECRET).toEqual({ name: 'backstage-oauth2-proxy', key: 'catalog-client-secret' });
+  });
+
+  it('goes through the in-cluster Keycloak URL when one is set, and can be switched off', async () => {
+    const internal = parseYaml((await render({ set: ['global.keycloak.internalUrl=http://keycloak.kc.svc:8080'] })).configMap('backstage-app-config').data!['app-config.yaml']!);
+    expect(internal.catalog.providers.keycloakOrg.default.baseUrl).toBe('http://keycloak.kc.svc:8080');
+    const off = await render({ set: ['global.keycloak.catalogSync.enabled=false', 'global.keycloak.catalogSync.clientSecret='] });
+    expect(envOf(off.backstage()).values.BACKSTAGE_KEYCLOAK_CATALOG_SYNC).toBe('false');
+    expect(off.secretData('backstage-oauth2-proxy')).not.toHaveProperty('catalog-client-secret');
   });
 });

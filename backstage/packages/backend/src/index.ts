@@ -14,7 +14,10 @@ backend.add(import('./modules/oauth2Proxy'));
 backend.add(import('./modules/oidcProxy'));
 
 backend.add(import('@backstage/plugin-catalog-backend'));
-// Users and groups from Keycloak, when catalog.providers.keycloakOrg is configured.
-backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
+// Users and groups from Keycloak (catalog.providers.keycloakOrg), when the deployment enables it
+// (the chart sets BACKSTAGE_KEYCLOAK_CATALOG_SYNC from global.keycloak.catalogSync.enabled).
+if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
+  backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
+}
 
 backend.start();
