@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -428,9 +428,4 @@ async function download(spec: ToolSpec, dl: Download, dest: string, log: (l: str
     await rm(work, { recursive: true, force: true });
   }
   return true;
-}
-
-/** Reads a file relative to the repository root (small helper for scripts). */
-export function repoFile(rel: string): Promise<string> {
-  return readFile(path.join(repoRoot, rel), 'utf8');
 }

@@ -171,14 +171,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // In verifiedToken mode Backstage verifies against the local Keycloak.
     if (appConfig.auth?.providers?.oidcProxy) {
       const o = appConfig.auth.providers.oidcProxy;
-      const issuerOrigin = new URL(o.issuer).origin;
       for (const key of ['issuer', 'jwksUrl'] as const) {
         if (!o[key]) continue;
         const to = keycloakOrigin + o[key].slice(new URL(o[key]).origin.length);
         rewrites.push({ key: `app-config auth.providers.oidcProxy.${key}`, from: o[key], to });
         o[key] = to;
       }
-      void issuerOrigin;
       await writeFile(renderedFile, stringify(appConfig));
     }
     const backstageOpts = {
