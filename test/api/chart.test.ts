@@ -100,6 +100,22 @@ describe('on a real API server', () => {
     expect(checks.length).toBeGreaterThanOrEqual(9);
   });
 
+  it('`npm run verify` prints its table and exits 0 on the installed release; it refuses a non-kind context without --yes', async () => {
+    const run = (args: string[], namespace = NS) => $({ cwd: repoRoot, quiet: true, nothrow: true })`${process.execPath} --disable-warning=ExperimentalWarning scripts/verify.ts --kubeconfig ${kubeconfigPath} --namespace ${namespace} --release ${RELEASE} --api-only ${args}`;
+    const ok = await run(['--yes']);
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS  Service targets the proxy port/m);
+    expect(ok.stdout).toMatch(/^PASS  no secret literal in the pod spec/m);
+    expect(ok.stdout).not.toMatch(/^FAIL/m);
+    expect(ok.stdout).toMatch(/(\d+)\/\1 checks passed/);
+    const refused = await run([]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to verify on context ".*", which is not a kind cluster\. Re-run with --yes/);
+    const wrongNs = await run(['--yes'], 'nowhere');
+    expect(wrongNs.exitCode).toBe(1);
+    expect(wrongNs.stdout).toMatch(/^FAIL  Backstage Deployment exists .*is the release "backstage" installed there\?/m);
+  });
+
   it('an upgrade with unchanged values creates no new ReplicaSet', async () => {
     const before = await replicaSets();
     expect(before).toHaveLength(1);
