@@ -2,7 +2,8 @@
  * The browser's sign-in through oauth2-proxy and Keycloak, scripted with a cookie jar: every hop
  * is a real request to the real services, checked as it goes.
  */
-import { CookieJar, location, request, type HttpResponse } from './http.ts';
+import { CookieJar, location, request } from './http.ts';
+import { loginFormAction, loginPageError } from './keycloak-page.ts';
 
 export class LoginError extends Error {}
 
@@ -40,17 +41,6 @@ export async function anonymousRedirect(publicUrl: string, jar = new CookieJar()
   throw new LoginError('too many redirects inside the proxy');
 }
 
-/** Decodes the few HTML entities Keycloak uses in form actions. */
-function unescapeHtml(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-}
-
-/** The login form's action URL on a Keycloak login page, or undefined. */
-export function loginFormAction(page: HttpResponse): URL | undefined {
-  const m = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/s.exec(page.body) ?? /<form[^>]*action="([^"]+)"[^>]*id="kc-form-login"/s.exec(page.body);
-  return m ? new URL(unescapeHtml(m[1]!), page.url) : undefined;
-}
-
 export interface LoginResult {
   jar: CookieJar;
   /** Where the proxy finally sent the browser after the callback. */
@@ -68,13 +58,13 @@ export async function loginThroughProxy(publicUrl: string, username: string, pas
   // Keycloak's authorization endpoint: follow its own redirects to the login page.
   let page = await request(authorize, { jar });
   for (let hop = 0; page.status >= 300 && page.status < 400 && hop < 5; hop++) page = await request(location(page)!, { jar });
-  const action = loginFormAction(page);
-  if (!action) throw new LoginError(`no Keycloak login form at ${page.url.href} (status ${page.status})`);
+  const formAction = loginFormAction(page.body);
+  if (!formAction) throw new LoginError(`no Keycloak login form at ${page.url.href} (status ${page.status})`);
+  const action = new URL(formAction, page.url);
   const form = new URLSearchParams({ username, password, credentialId: '' }).toString();
   let res = await request(action, { method: 'POST', body: form, jar, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  if (res.status === 200 && loginFormAction(res)) {
-    const msg = /<span[^>]*id="input-error"[^>]*>\s*([^<]+?)\s*</s.exec(res.body)?.[1] ?? /kc-feedback-text">\s*([^<]+?)\s*</s.exec(res.body)?.[1] ?? 'login form shown again';
-    throw new LoginError(`Keycloak refused the credentials of ${username}: ${unescapeHtml(msg)}`);
+  if (res.status === 200 && loginFormAction(res.body)) {
+    throw new LoginError(`Keycloak refused the credentials of ${username}: ${loginPageError(res.body) ?? 'login form shown again'}`);
   }
   // Back to the proxy's callback, then on to the application.
   for (let hop = 0; hop < 6; hop++) {

@@ -6,6 +6,7 @@
  *                               redirectUri, username: 'alice', password });
  *   r.code / r.tokens / r.loginError
  */
+import { decodeEntities, loginFormAction, loginPageError } from '../../scripts/lib/keycloak-page.ts';
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Minimal cookie jar keyed by host (cookies ignore ports, like browsers); ignores Path/Expires. */
@@ -79,27 +80,7 @@ export async function discover(backchannelBase: string, realm: string): Promise<
   return (await res.json()) as Discovery;
 }
 
-function decodeEntities(s: string): string {
-  return s
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&#x27;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>');
-}
-
-/** The action URL of Keycloak's login form (`<form id="kc-form-login" action=...>`). */
-export function loginFormAction(html: string): string | undefined {
-  const form = /<form\b[^>]*\bid="kc-form-login"[^>]*>/i.exec(html)?.[0];
-  const action = form && /\baction="([^"]*)"/i.exec(form)?.[1];
-  return action ? decodeEntities(action) : undefined;
-}
-
-/** Keycloak's error text on a login page (e.g. "Invalid username or password."), if any. */
-export function loginPageError(html: string): string | undefined {
-  const m = /id="input-error[^"]*"[^>]*>([\s\S]*?)<\/span>/i.exec(html) ?? /class="[^"]*(?:kc-feedback-text|pf-m-danger|alert-error)[^"]*"[^>]*>([\s\S]*?)<\//i.exec(html);
-  return m ? decodeEntities(m[1]!.replace(/<[^>]+>/g, '').trim()) : undefined;
-}
+export { decodeEntities, loginFormAction, loginPageError };
 
 export interface CodeLoginOptions {
   /** Public issuer, e.g. http://127.0.0.1:8080/realms/backstage. */
