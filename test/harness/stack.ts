@@ -65,9 +65,12 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 }
 
 /** Renders the chart with values/example.yaml plus `values`; the subchart as the tests choose it. */
+let subchart: ReturnType<typeof resolveBackstageChart> | undefined;
+
 export async function renderExample(values: Record<string, unknown> = {}): Promise<K8sObject[]> {
-  const source = await resolveBackstageChart((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', () => {});
-  const dir = await assembleChart(source);
+  // Resolved once per process: offline, each resolution retries helm repo add + dependency build.
+  subchart ??= resolveBackstageChart((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', () => {});
+  const dir = await assembleChart(await subchart);
   try {
     const res = await helmTemplate(dir, { valuesFiles: [EXAMPLE_VALUES], values, release: 'backstage', namespace: 'backstage', skipTests: true });
     if (!res.ok) throw new Error(`helm template failed:\n${res.stderr}`);
