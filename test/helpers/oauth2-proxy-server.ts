@@ -63,18 +63,24 @@ export interface RunningProxy {
   output(): string;
 }
 
-/** Starts the rendered sidecar on a free loopback port and waits until it answers /ping. */
-export async function startProxy(m: Manifest, extraEnv: Record<string, string> = {}): Promise<RunningProxy> {
+/**
+ * Starts the rendered sidecar on a free loopback port and waits until it answers /ping. `upstream`
+ * replaces Backstage's loopback address (http://127.0.0.1:7007/) in the env and the alpha config.
+ */
+export async function startProxy(m: Manifest, opts: { upstream?: string; env?: Record<string, string> } = {}): Promise<RunningProxy> {
+  const extraEnv = opts.env ?? {};
   const bin = await ensureTool('oauth2-proxy');
   const { args, env, dir } = await sidecarProcess(m);
   const [port, metrics] = [await freePort(), await freePort()];
   env.OAUTH2_PROXY_HTTP_ADDRESS = `127.0.0.1:${port}`;
   env.OAUTH2_PROXY_METRICS_ADDRESS = `127.0.0.1:${metrics}`;
+  if (opts.upstream) env.OAUTH2_PROXY_UPSTREAMS = env.OAUTH2_PROXY_UPSTREAMS!.replace('http://127.0.0.1:7007/', opts.upstream);
   // The alpha config sets the listeners itself: move them too.
   const alpha = args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
   if (alpha) {
     const file = alpha.slice('--alpha-config='.length);
-    const text = (await readFile(file, 'utf8')).replace('0.0.0.0:4180', `127.0.0.1:${port}`).replace('0.0.0.0:44180', `127.0.0.1:${metrics}`);
+    let text = (await readFile(file, 'utf8')).replace('0.0.0.0:4180', `127.0.0.1:${port}`).replace('0.0.0.0:44180', `127.0.0.1:${metrics}`);
+    if (opts.upstream) text = text.replace('http://127.0.0.1:7007/', opts.upstream);
     await writeFile(file, text);
   }
   let log = '';
