@@ -8,8 +8,8 @@
  */
 import { parseArgv } from 'zx';
 import { DEV_KEYCLOAK_ADMIN, DEV_USERS } from './lib/dev-credentials.ts';
-import { requireBackstageBuild } from '../test/harness/backstage.ts';
-import { startStack, type Stack } from '../test/harness/stack.ts';
+import { requireBackstageBuild } from './lib/run/backstage.ts';
+import { startStack, type Stack } from './lib/run/stack.ts';
 
 const a = parseArgv(process.argv.slice(2), { string: ['port', 'keycloak-port'], camelCase: true });
 const proxyPort = Number(a.port ?? 7007);

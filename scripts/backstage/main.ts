@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { $, argv } from 'zx';
-import { BACKSTAGE_DIR, residentBytes, startBackstage } from '../../test/harness/backstage.ts';
+import { BACKSTAGE_DIR, residentBytes, startBackstage } from '../lib/run/backstage.ts';
 
 async function build(): Promise<void> {
   const t0 = Date.now();

@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { backstageIdentity, loginThroughProxy, anonymousRedirect } from './login.ts';
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
-import { OAUTH2_PROXY_VERSION } from './tools.ts';
+import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
 import { selector } from './kube.ts';
 
 export interface Check {

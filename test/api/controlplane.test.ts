@@ -6,7 +6,7 @@
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KUBERNETES_VERSION } from '../../scripts/lib/tools.ts';
+import { KUBERNETES_VERSION } from '../../scripts/lib/tools/index.ts';
 
 const cp = inject('controlPlane');
 const kc = new k8s.KubeConfig();

@@ -7,7 +7,7 @@ import { afterAll, inject } from 'vitest';
 import path from 'node:path';
 import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodSpec, V1Secret, V1Service } from '@kubernetes/client-node';
 import { assembleChart, helmTemplate, objectKey, removeChart, type K8sObject, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
 export const USER_VALUES = path.join(repoRoot, 'values', 'values-backstage-keycloak.yaml');

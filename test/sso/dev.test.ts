@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/tools.ts';
-import { freePort } from '../harness/process.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { freePort } from '../../scripts/lib/run/process.ts';
 
 /** PIDs of the programs the stack runs (Keycloak's JVM, oauth2-proxy, PostgreSQL, the Backstage backend). */
 function stackProcesses(): Set<string> {

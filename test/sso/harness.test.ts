@@ -1,9 +1,9 @@
 /** Fast checks of the harness helpers' pure parts (no processes started). */
 import { describe, expect, it } from 'vitest';
-import { readRealm } from '../harness/keycloak.ts';
-import { argValue } from '../harness/oauth2-proxy.ts';
+import { readRealm } from '../../scripts/lib/run/keycloak.ts';
+import { argValue } from '../../scripts/lib/run/oauth2-proxy.ts';
 import { CookieJar, decodeJwt, loginFormAction, loginPageError, pkcePair } from '../harness/oidc.ts';
-import { masker } from '../harness/process.ts';
+import { masker } from '../../scripts/lib/run/process.ts';
 import { createHash } from 'node:crypto';
 
 describe('masker', () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { chartMeta, helmTemplate } from '../../scripts/lib/chart.ts';
 import { chartLock, lockDigest } from '../../scripts/lib/chartlock.ts';
-import { ensureTool, repoRoot } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { chartDir, EXAMPLE_VALUES, render } from '../helpers/chart.ts';
 
 async function checksums(opts: Parameters<typeof render>[0] = {}): Promise<{ secret: string; config: string; appConfig: string }> {

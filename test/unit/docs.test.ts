@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { expectedReadme, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 /** Leaf keys of values.yaml that users set (lists and the pre-wired subchart blocks count as one). */
 function leaves(v: unknown, prefix = ''): string[] {

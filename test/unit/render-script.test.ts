@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { backstageChart, EXAMPLE_VALUES } from '../helpers/chart.ts';
 
 const tmp: string[] = [];

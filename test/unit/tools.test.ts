@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVersion, TOOLS } from '../../scripts/lib/tools.ts';
+import { parseVersion, TOOLS } from '../../scripts/lib/tools/index.ts';
 
 describe('tool version policy', () => {
   it('accepts helm 4.x and 3.18+, refuses older helm', () => {

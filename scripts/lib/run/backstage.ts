@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../paths.ts';
 import { inCI, progress, startProcess, waitUntil, httpOk, type Log, type Managed } from './process.ts';
 
 export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
