@@ -38,11 +38,14 @@ describe('oidc helpers', () => {
 
   it('keeps cookies per host, ignoring ports, and drops expired ones', () => {
     const jar = new CookieJar();
-    const res = (cookies: string[]) => ({ headers: { getSetCookie: () => cookies } }) as unknown as Response;
-    jar.store('http://127.0.0.1:1/', res(['A=1; Path=/', 'B=2; HttpOnly']));
-    jar.store('http://127.0.0.1:2/', res(['B=; Max-Age=0']));
-    expect(jar.header('http://127.0.0.1:3/x')).toBe('A=1');
-    expect(jar.header('http://localhost:1/')).toBeUndefined();
+    jar.store(new URL('http://127.0.0.1:1/'), ['A=1; Path=/', 'B=2; HttpOnly', 'S=3; Secure']);
+    jar.store(new URL('http://127.0.0.1:2/'), ['B=; Max-Age=0']);
+    // Loopback is a secure context, as in browsers: the Secure cookie flows over http there.
+    expect(jar.header(new URL('http://127.0.0.1:3/x'))).toBe('A=1; S=3');
+    expect(jar.header(new URL('http://localhost:1/'))).toBeUndefined();
+    jar.store(new URL('http://example.test/'), ['T=1; Secure']);
+    expect(jar.header(new URL('http://example.test/'))).toBeUndefined();
+    expect(jar.header(new URL('https://example.test/'))).toBe('T=1');
   });
 
   it('decodes a JWT payload', () => {
