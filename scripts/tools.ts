@@ -18,14 +18,14 @@ async function main(): Promise<void> {
       if (unknown.length) throw new Error(`unknown tool(s): ${unknown.join(', ')}; known: ${ALL_TOOL_NAMES.join(', ')}`);
       for (const name of names) {
         const started = Date.now();
-        const where = await ensureAny(name);
+        const where = await ensureAny(name, { noInstall: false }); // provisioning is this command's job, CI included
         console.log(`${name.padEnd(24)} ${where} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       }
       return;
     }
     case 'path': {
       if (!rest[0]) throw new Error(USAGE);
-      console.log(await ensureAny(rest[0]));
+      console.log(await ensureAny(rest[0], { noInstall: false }));
       return;
     }
     case 'list':

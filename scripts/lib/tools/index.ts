@@ -10,7 +10,7 @@ import { ensureTool, type EnsureOptions } from './resolve.ts';
 export * from './spec.ts';
 export * from './pins.ts';
 export { platform, which } from './host.ts';
-export { cachedPath, ensureTool, type EnsureOptions } from './resolve.ts';
+export { cachedPath, ensureTool, inCI, type EnsureOptions } from './resolve.ts';
 export { ensureJava, ensureKeycloak, keycloakHome, keycloakUrl, sha256File, KEYCLOAK_JAVA_MAJORS, type JavaRuntime } from './keycloak.ts';
 export { toolsDir } from '../paths.ts';
 
@@ -19,7 +19,7 @@ export const ALL_TOOL_NAMES: string[] = [...Object.keys(TOOLS), KEYCLOAK.name, J
 
 /** Ensures any tool by name; returns a path (binary, Keycloak home) or, for java, `home (version)`. */
 export async function ensureAny(name: string, opts: EnsureOptions & { provision?: boolean } = {}): Promise<string> {
-  if (name === KEYCLOAK.name) return ensureKeycloak({ log: opts.log, provision: opts.noInstall ? false : opts.provision });
+  if (name === KEYCLOAK.name) return ensureKeycloak({ log: opts.log, provision: opts.noInstall === true ? false : opts.provision });
   if (name === JAVA.name) {
     const j = await ensureJava({ log: opts.log });
     return `${j.home} (${j.version})`;

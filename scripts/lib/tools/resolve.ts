@@ -37,14 +37,22 @@ export interface EnsureOptions {
   log?: (line: string) => void;
   /** Skip PATH and take the pinned build (cache, go, download). */
   pinnedOnly?: boolean;
-  /** Only look (override, PATH, cache): never build or download. CI uses it to fail fast. */
+  /**
+   * Only look (override, PATH, cache): never build or download. Default: true under CI=true, so a
+   * test in CI fails fast naming the tool (.ci/run provisions with `npm run tools -- ensure --all`,
+   * which passes false); elsewhere a missing tool is built or downloaded on first use.
+   */
   noInstall?: boolean;
 }
+
+/** True under CI=true (1/true/yes). */
+export const inCI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 const inflight = new Map<string, Promise<string>>();
 
 /** Returns an absolute path to a usable binary of the named tool, installing it if needed. */
-export function ensureTool(name: string, opts: EnsureOptions = {}): Promise<string> {
+export function ensureTool(name: string, options: EnsureOptions = {}): Promise<string> {
+  const opts = { ...options, noInstall: options.noInstall ?? inCI };
   const key = `${name}:${opts.pinnedOnly ? 'pinned' : 'any'}:${opts.noInstall ? 'look' : 'install'}`;
   let p = inflight.get(key);
   if (!p) {
@@ -89,7 +97,7 @@ async function resolveTool(name: string, opts: EnsureOptions): Promise<string> {
       [
         `${spec.name} ${spec.version} is not installed. Looked at:`,
         ...tried.map((t) => `  - ${t}`),
-        `Fix: run \`npm run tools -- ensure ${spec.name}\` (or \`ensure --all\`, as .ci/run does) first.`,
+        `Fix: run \`npm run tools -- ensure ${spec.name}\` (or \`ensure --all\`, as .ci/run does) first${inCI ? ' (CI=true: tests never build tools; they fail instead of skipping)' : ''}.`,
       ].join('\n'),
     );
   }
