@@ -413,6 +413,12 @@ Params: . the umbrella context.
 {{- if not (regexMatch "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$" $name) -}}
 {{- $errs = append $errs (printf "global.oauth2Proxy.cookie.name=%q is not a cookie name: use up to 200 letters, digits and !#$%%&'*+.^_`|~-, e.g. _oauth2_proxy_backstage" $name) -}}
 {{- end -}}
+{{- $secure := eq (include "backstage-keycloak.cookie.secure" .) "true" -}}
+{{- if and (hasPrefix "__Host-" $name) (or (not $secure) $c.domains) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.cookie.name=%q: browsers drop a __Host- cookie unless it is Secure and has no Domain; keep global.oauth2Proxy.cookie.secure true and global.oauth2Proxy.cookie.domains empty, or pick another name" $name) -}}
+{{- else if and (hasPrefix "__Secure-" $name) (not $secure) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.cookie.name=%q: browsers drop a __Secure- cookie unless it is Secure; keep global.oauth2Proxy.cookie.secure true, or pick another name" $name) -}}
+{{- end -}}
 {{- $sameSite := toString ($c.sameSite | default "lax") -}}
 {{- if not (has $sameSite (list "lax" "strict" "none")) -}}
 {{- $errs = append $errs (printf "global.oauth2Proxy.cookie.sameSite=%q: use lax, strict or none" $sameSite) -}}

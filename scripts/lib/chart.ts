@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
+import { buildDependency, dependencyBuildFailure } from './chart-dependency.ts';
 import { ensureTool, toolsDir } from './tools/index.ts';
 import { repoRoot } from './paths.ts';
 
@@ -67,18 +68,11 @@ export async function resolveBackstageChart(
 
   const helm = await ensureTool('helm', { log });
   log(`chart: running helm dependency build for backstage ${dep.version} (${dep.repository})...`);
-  // A private repository config, so the user's `helm repo` list is left alone.
-  const helmHome = path.join(toolsDir(), 'helm-home');
-  const env = { ...process.env, HELM_REPOSITORY_CONFIG: path.join(helmHome, 'repositories.yaml'), HELM_REPOSITORY_CACHE: path.join(helmHome, 'cache') };
-  const run = $({ cwd: repoRoot, quiet: true, nothrow: true, timeout: '90s', env });
-  let build = await run`${helm} repo add backstage-upstream ${dep.repository ?? ''} --force-update`;
-  if (build.ok) build = await run`${helm} dependency build .`;
+  const build = await buildDependency({ helm, chartDir: repoRoot, dep, helmHome: path.join(toolsDir(), 'helm-home') });
   if (build.ok && existsSync(tgz)) return { kind: 'dependency', path: tgz, description: `real chart ${path.relative(repoRoot, tgz)} (helm dependency build)` };
-  const why = (build.stderr || build.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${build.exitCode}`;
-  if (mode === 'real') {
-    throw new Error(`the upstream Backstage chart is not available: helm dependency build failed (${why}). Fix: run it where ${dep.repository} is reachable, or set BACKSTAGE_CHART to a downloaded chart.`);
-  }
-  log(`chart: helm dependency build failed (${why}); using the offline STAND-IN for the Backstage chart (dev/standin/backstage)`);
+  const message = build.ok ? dependencyBuildFailure(dep, `it succeeded but ${path.relative(repoRoot, tgz)} is missing`) : build.message;
+  if (mode === 'real') throw new Error(`the upstream Backstage chart is not available.\n${message}`);
+  log(`chart: ${message}\nchart: using the offline STAND-IN for the Backstage chart (dev/standin/backstage) instead`);
   return standin();
 }
 
