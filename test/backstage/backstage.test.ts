@@ -1,17 +1,16 @@
 /**
- * The Backstage app of backstage/ as a real backend process (no mocks): sign-in from the headers
- * oauth2-proxy sends, the loopback-only listener, and the oidcProxy provider's token checks against
- * an issuer served here with keys generated for the test.
+ * The Backstage app of backstage/ as a real backend process (no mocks), in sign-in mode oauth2Proxy
+ * (BACKSTAGE_SIGNIN_MODE unset): sign-in from the headers oauth2-proxy sends, only that provider
+ * served, the loopback-only listener, the permission policy (least privilege by group), and the
+ * refusal of non-canonical request paths. verified-token.test.ts and native.test.ts cover the
+ * other modes.
  */
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as jose from 'jose';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
+import { ALL_PROVIDERS, catalog, providerStatus, proxyToken, rawRequest } from './helpers.ts';
 
 const HEADERS_ALICE = {
   // What oauth2-proxy v7 sends for a Keycloak session: the user header is the subject UUID.
@@ -22,12 +21,6 @@ const HEADERS_ALICE = {
 };
 
 let bs: BackstageHandle;
-let issuerServer: http.Server;
-let issuer: string;
-type PrivateKey = Awaited<ReturnType<typeof jose.generateKeyPair>>['privateKey'];
-let key: PrivateKey;
-let otherKey: PrivateKey;
-let tmp: string;
 
 interface Refresh {
   status: number;
@@ -39,43 +32,12 @@ async function refresh(provider: string, headers: Record<string, string>): Promi
   return { status: res.status, body: (await res.json()) as Refresh['body'] };
 }
 
-async function token(claims: Record<string, unknown>, opts: { signWith?: PrivateKey; iss?: string; aud?: string; exp?: string | number } = {}): Promise<string> {
-  return new jose.SignJWT({ preferred_username: 'alice', email: 'alice@example.com', ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
-    .setIssuer(opts.iss ?? issuer)
-    .setAudience(opts.aud ?? 'backstage')
-    .setSubject('6f1c2a9e-3b7d-4c55-9a51-2f0e8d1c7b44')
-    .setIssuedAt()
-    .setExpirationTime(opts.exp ?? '5m')
-    .sign(opts.signWith ?? key);
-}
-
 beforeAll(async () => {
-  // The issuer: discovery document and JWKS with the test's public key.
-  const pair = await jose.generateKeyPair('RS256', { extractable: true });
-  key = pair.privateKey;
-  otherKey = (await jose.generateKeyPair('RS256')).privateKey;
-  const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}/realms/test`;
-  issuerServer = http.createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/realms/test/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs` }));
-    else if (req.url === '/realms/test/protocol/openid-connect/certs') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((r) => issuerServer.listen(port, '127.0.0.1', r));
-
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-backstage-test-'));
-  const config = path.join(tmp, 'app-config.test.yaml');
-  await writeFile(config, `auth:\n  providers:\n    oidcProxy:\n      issuer: ${issuer}\n      audience: backstage\n      header: x-oidc-id-token\n`);
-  bs = await startBackstage({ port: await freePort(), configs: ['app-config.local.yaml', config], waitForUser: 'alice' });
+  bs = await startBackstage({ port: await freePort(), configs: ['app-config.local.yaml'], waitForUser: 'alice' });
 });
 
 afterAll(async () => {
   await bs?.stop();
-  await new Promise((r) => issuerServer?.close(r));
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('sign-in through oauth2-proxy headers', () => {
@@ -128,36 +90,101 @@ describe('listener', () => {
   });
 });
 
-describe('verified-token mode (oidcProxy)', () => {
-  const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
-    ['a missing token', async () => ({}), /no x-oidc-id-token header/],
-    ['a malformed token', async () => ({ 'x-oidc-id-token': 'not.a.jwt' }), /malformed token/],
-    ['a bad signature', async () => ({ 'x-oidc-id-token': await token({}, { signWith: otherKey }) }), /bad signature/],
-    ['a wrong audience', async () => ({ 'x-oidc-id-token': await token({}, { aud: 'another-client' }) }), /wrong audience/],
-    ['a wrong issuer', async () => ({ 'x-oidc-id-token': await token({}, { iss: 'http://127.0.0.1:1/realms/evil' }) }), /wrong issuer/],
-    ['an expired token', async () => ({ 'x-oidc-id-token': await token({}, { exp: Math.floor(Date.now() / 1000) - 120 }) }), /token expired/],
-  ];
+describe('only the provider of the mode', () => {
+  it('oauth2Proxy answers; every other provider path is 404, even from loopback', async () => {
+    expect(await providerStatus(bs.url, 'oauth2Proxy', 'refresh', { 'x-forwarded-preferred-username': 'alice' })).toBe(200);
+    for (const [provider, path] of ALL_PROVIDERS.filter(([p]) => p !== 'oauth2Proxy')) {
+      expect(await providerStatus(bs.url, provider, path, { 'x-oidc-id-token': 'x.y.z' }), provider).toBe(404);
+    }
+  });
+});
 
-  it('a valid ID token signs alice in', async () => {
-    const r = await refresh('oidcProxy', { 'x-oidc-id-token': await token({}) });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.backstageIdentity!.identity.userEntityRef).toBe('user:default/alice');
-    expect(r.body.backstageIdentity!.identity.ownershipEntityRefs).toContain('group:default/admins');
+describe('permission policy: least privilege by Keycloak group', () => {
+  let alice: string;
+  let bob: string;
+  let aliceUid: string;
+  beforeAll(async () => {
+    alice = await proxyToken(bs.url, 'alice');
+    bob = await proxyToken(bs.url, 'bob');
+    const r = await catalog(bs.url, bob, 'GET', '/entities/by-name/user/default/alice');
+    expect(r.status).toBe(200);
+    aliceUid = r.body.metadata.uid;
   });
 
-  for (const [name, headers, reason] of cases) {
-    it(`refuses ${name} with 401 and logs the reason`, async () => {
-      const before = bs.logs().length;
-      const r = await refresh('oidcProxy', await headers());
-      expect(r.status).toBe(401);
-      expect(r.body.error!.name).toBe('AuthenticationError');
-      await new Promise((res) => setTimeout(res, 200));
-      expect(bs.logs().slice(before).join('\n')).toMatch(new RegExp(`oidcProxy: refused GET .*: ${reason.source}`));
-    });
-  }
+  it('every signed-in user reads the catalog (bob, group users)', async () => {
+    expect((await catalog(bs.url, bob, 'GET', '/entities/by-name/group/default/admins')).status).toBe(200);
+    const list = await catalog(bs.url, bob, 'GET', '/entities?filter=kind=user');
+    expect(list.status).toBe(200);
+    expect(list.body.map((e: { metadata: { name: string } }) => e.metadata.name).sort()).toEqual(['alice', 'bob']);
+    expect((await catalog(bs.url, bob, 'GET', '/locations')).status).toBe(200);
+  });
 
-  it('identity headers do not sign anyone in on the verified provider', async () => {
-    const r = await refresh('oidcProxy', HEADERS_ALICE);
-    expect(r.status).toBe(401);
+  it("bob (not in admins) cannot delete alice's User entity: 403, and alice still signs in", async () => {
+    const r = await catalog(bs.url, bob, 'DELETE', `/entities/by-uid/${aliceUid}`);
+    expect(r.status).toBe(403);
+    expect(r.body.error.name).toBe('NotAllowedError');
+    expect((await catalog(bs.url, bob, 'GET', '/entities/by-name/user/default/alice')).status).toBe(200);
+    expect(await providerStatus(bs.url, 'oauth2Proxy', 'refresh', { 'x-forwarded-preferred-username': 'alice' })).toBe(200);
+  });
+
+  it('bob cannot refresh entities, register or unregister locations, or analyze one: 403 each', async () => {
+    expect((await catalog(bs.url, bob, 'POST', '/refresh', { entityRef: 'user:default/alice' })).status).toBe(403);
+    expect((await catalog(bs.url, bob, 'POST', '/locations', { type: 'url', target: 'https://example.com/catalog-info.yaml' })).status).toBe(403);
+    expect((await catalog(bs.url, bob, 'POST', '/analyze-location', { location: { type: 'url', target: 'https://example.com/x' } })).status).toBe(403);
+    // A location alice registered (nothing listens on 127.0.0.1:1: processing it fails harmlessly).
+    const created = await catalog(bs.url, alice, 'POST', '/locations', { type: 'url', target: 'http://127.0.0.1:1/catalog-info.yaml' });
+    expect(created.status).toBe(201);
+    const id = created.body.location.id as string;
+    expect((await catalog(bs.url, bob, 'DELETE', `/locations/${id}`)).status).toBe(403);
+    expect((await catalog(bs.url, bob, 'GET', `/locations/${id}`)).status).toBe(200);
+    expect((await catalog(bs.url, alice, 'DELETE', `/locations/${id}`)).status).toBe(204);
+  });
+
+  it('alice (admins) may refresh and delete: the same calls succeed for her', async () => {
+    expect((await catalog(bs.url, alice, 'POST', '/refresh', { entityRef: 'user:default/bob' })).status).toBe(200);
+    const bobUid = (await catalog(bs.url, alice, 'GET', '/entities/by-name/user/default/bob')).body.metadata.uid;
+    expect((await catalog(bs.url, alice, 'DELETE', `/entities/by-uid/${bobUid}`)).status).toBe(204);
+    expect((await catalog(bs.url, alice, 'GET', '/entities/by-name/user/default/bob')).status).toBe(404);
+  });
+
+  it('without a token the catalog answers 401', async () => {
+    expect((await fetch(`${bs.url}/api/catalog/entities`)).status).toBe(401);
+  });
+});
+
+describe('only canonical request paths', () => {
+  it('the byte-exact health paths answer 200', async () => {
+    for (const p of ['/.backstage/health/v1/readiness', '/.backstage/health/v1/liveness']) {
+      const r = await rawRequest(bs.url, p);
+      expect(r.status, p).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ status: 'ok' });
+    }
+  });
+
+  it('percent-encoded or dot-segment spellings of any path get 400, never index.html', async () => {
+    for (const p of [
+      '/%2ebackstage/health/v1/readiness',
+      '/%2Ebackstage/health/v1/readiness',
+      '/.backstage/health/v1/%72eadiness',
+      '/.backstage/%68ealth/v1/liveness',
+      '/.backstage/health/v1/readiness/../../../../api/catalog/entities',
+      '/.backstage/health/v1/./readiness',
+      '/.backstage/health/v1/readiness/%2e%2e/%2e%2e/%2e%2e/%2e%2e/',
+      '/api/catalog%2fentities',
+      '/%zz',
+      '/index.html%2e',
+    ]) {
+      const r = await rawRequest(bs.url, p);
+      expect(r.status, p).toBe(400);
+      expect(r.body, p).not.toMatch(/<html|<!doctype/i);
+      expect(JSON.parse(r.body).error.message, p).toMatch(/not in canonical form/);
+    }
+  });
+
+  it('ordinary paths and encoded query strings are untouched', async () => {
+    expect((await rawRequest(bs.url, '/')).status).toBe(200);
+    expect((await rawRequest(bs.url, '/settings')).status).toBe(200);
+    expect((await rawRequest(bs.url, '/api/catalog/entities?filter=kind%3Duser')).status).toBe(401);
+    expect((await rawRequest(bs.url, '/api/catalog/entities/by-name/user/default/alice%20x')).status).toBe(401);
   });
 });

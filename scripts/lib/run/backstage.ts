@@ -64,8 +64,13 @@ export interface BackstageOptions {
   /** Values to mask in logs. */
   secrets?: string[];
   startTimeoutMs?: number;
-  /** Also wait until this catalog User can sign in (the catalog ingests a few seconds after start). */
+  /**
+   * Also wait until this catalog User can sign in (the catalog ingests a few seconds after start),
+   * through the oauth2Proxy provider: sign-in mode oauth2Proxy only (BACKSTAGE_SIGNIN_MODE unset).
+   */
   waitForUser?: string;
+  /** Also wait until `check(url)` holds (e.g. a sign-in through the mode's real path); a throw is "not yet", its message the reason. */
+  waitFor?: { what: string; check: (url: string) => Promise<boolean> };
 }
 
 export interface BackstageHandle {
@@ -109,12 +114,19 @@ export async function startBackstage(opts: BackstageOptions = {}): Promise<Backs
   log(`Backstage ready in ${(startMs / 1000).toFixed(1)}s`);
   if (opts.waitForUser) {
     const user = opts.waitForUser;
+    const mode = opts.env?.BACKSTAGE_SIGNIN_MODE ?? 'oauth2Proxy';
+    if (mode !== 'oauth2Proxy') throw new Error(`startBackstage: waitForUser signs in through the oauth2Proxy provider, which sign-in mode ${mode} does not register; use waitFor`);
     await waitUntil(
       `catalog User ${user} in Backstage`,
       async () => (await fetch(`${url}/api/auth/oauth2Proxy/refresh`, { headers: { 'x-forwarded-preferred-username': user, 'x-requested-with': 'XMLHttpRequest' }, signal: AbortSignal.timeout(5000) })).status === 200,
       { timeoutMs: 120_000, proc, intervalMs: 500 },
     );
     log(`catalog has ${user} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
+  if (opts.waitFor) {
+    const { what, check } = opts.waitFor;
+    await waitUntil(what, () => check(url), { timeoutMs: 120_000, proc, intervalMs: 1000 });
+    log(`${what} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
   return {
     url,

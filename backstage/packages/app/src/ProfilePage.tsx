@@ -43,6 +43,10 @@ export function ProfilePage() {
               </dd>
             </dl>
             <Link to="/settings">Settings</Link>
+            {' · '}
+            <button type="button" data-testid="sign-out" onClick={() => identityApi.signOut()}>
+              Sign out
+            </button>
           </InfoCard>
         )}
       </Content>

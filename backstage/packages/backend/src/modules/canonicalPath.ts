@@ -1,0 +1,49 @@
+/**
+ * A root-level guard: every request whose raw path is not in canonical form is answered 400 before
+ * any route sees it. Refused in the path (the query string is not checked):
+ *   - a percent-encoded unreserved character (%2e for '.', %41 for 'A', ...): RFC 3986 says these
+ *     never need encoding, so only a request built to look different does it;
+ *   - an encoded '/', '\' or NUL (%2f, %5c, %00), which could smuggle path separators;
+ *   - a malformed escape ('%' not followed by two hex digits);
+ *   - a dot segment ('.' or '..', raw or encoded) and a backslash.
+ *
+ * Why: oauth2-proxy matches its login-free routes (GET ^/\.backstage/health/v1/(readiness|liveness)$)
+ * against the DECODED path but forwards the raw one, so `/%2ebackstage/health/v1/readiness` passed
+ * the proxy without a session and Backstage answered with index.html (and its frontend config).
+ * With this guard the only unsigned requests Backstage serves are the byte-exact health paths;
+ * every other spelling gets 400 here, in every sign-in mode.
+ */
+import type { NextFunction, Request, Response } from 'express';
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/** Why `rawPath` is not canonical, or undefined when it is. */
+export function nonCanonicalReason(rawPath: string): string | undefined {
+  for (let i = 0; i < rawPath.length; i++) {
+    if (rawPath[i] !== '%') continue;
+    const hex = rawPath.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return 'malformed percent-encoding';
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    if (UNRESERVED.test(ch)) return `percent-encoded unreserved character %${hex}`;
+    if (ch === '/' || ch === '\\' || ch === '\0') return `percent-encoded separator %${hex}`;
+  }
+  if (rawPath.includes('\\')) return 'backslash';
+  if (rawPath.split('/').some((s) => s === '.' || s === '..')) return 'dot segment';
+  return undefined;
+}
+
+/** Express middleware: 400 for non-canonical request paths (see the file comment). */
+export function canonicalPathGuard() {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // req.originalUrl is the request target exactly as received (nothing decoded).
+    const raw = req.originalUrl ?? req.url;
+    const q = raw.search(/[?#]/);
+    const rawPath = q === -1 ? raw : raw.slice(0, q);
+    const reason = nonCanonicalReason(rawPath);
+    if (!reason) {
+      next();
+      return;
+    }
+    res.status(400).json({ error: { name: 'InputError', message: `Request path is not in canonical form (${reason}); use the plain path` } });
+  };
+}
