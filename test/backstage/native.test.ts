@@ -79,7 +79,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
       expect(await (await fetch(`${bs.url}/`)).text()).toMatch(new RegExp(`"signInProvider": "${mode}"`));
     });
 
-    it('the authorization request: this client, the handler as redirect URI, code flow, state, openid scopes and groups', async () => {
+    it('the authorization request: this client, the handler as redirect URI, code flow with state and PKCE S256, openid scopes and groups', async () => {
       const { authorize } = await nativeStart(bs.url, mode, new CookieJar());
       expect(`${authorize.origin}${authorize.pathname}`).toBe(`${iss.issuer}/protocol/openid-connect/auth`);
       expect(authorize.searchParams.get('client_id')).toBe('backstage');
@@ -88,6 +88,8 @@ for (const mode of ['oidc', 'oauth2'] as const) {
       expect(authorize.searchParams.get('state')).toBeTruthy();
       expect(authorize.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'groups']));
       expect(authorize.searchParams.get('prompt')).toBeNull(); // prompt: auto
+      expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
       if (mode === 'oidc') expect(authorize.searchParams.get('nonce')).toBeTruthy();
     });
 

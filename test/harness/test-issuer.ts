@@ -9,12 +9,12 @@
  *                                         client's redirect_uri with a fresh code and the same state
  *   iss.sign(claims, { key?, aud?, ... }) an ID token signed by the issuer (or another key)
  *
- * Endpoints: discovery, JWKS, token (authorization_code and refresh_token grants, client
- * credentials checked), userinfo (Bearer access token), end session. Tokens carry what Keycloak's
+ * Endpoints: discovery, JWKS, token (authorization_code with PKCE S256 required, as the dev realm's
+ * client requires it, and refresh_token grants; client credentials checked), userinfo (Bearer access token), end session. Tokens carry what Keycloak's
  * carry: preferred_username, email, email_verified, name, groups, realm_access, nonce.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import { freePort } from '../../scripts/lib/run/process.ts';
 
@@ -36,6 +36,8 @@ export interface TestIssuer {
 
 interface Grant {
   claims: Record<string, unknown>;
+  /** PKCE S256 challenge of the authorization request (Keycloak's pkce.code.challenge.method S256 requires one). */
+  challenge?: string;
   nonce?: string;
   redirectUri: string;
   clientId: string;
@@ -96,6 +98,7 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
           subject_types_supported: ['public'],
           id_token_signing_alg_values_supported: ['RS256'],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+          code_challenge_methods_supported: ['plain', 'S256'],
         });
       }
       if (path === '/realms/test/protocol/openid-connect/certs') return json(200, { keys: [jwk] });
@@ -115,6 +118,8 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
           const grant = codes.get(form.get('code') ?? '');
           codes.delete(form.get('code') ?? '');
           if (!grant || grant.redirectUri !== form.get('redirect_uri')) return json(400, { error: 'invalid_grant', error_description: 'Code not valid' });
+          const verifier = form.get('code_verifier') ?? '';
+          if (!grant.challenge || createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return json(400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
           return json(200, await tokensFor(grant));
         }
         if (form.get('grant_type') === 'refresh_token') {
@@ -151,7 +156,8 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
       const redirectUri = a.searchParams.get('redirect_uri');
       if (!redirectUri) throw new Error(`authorization request without redirect_uri: ${a.href}`);
       const code = randomBytes(16).toString('base64url');
-      codes.set(code, { claims, nonce: a.searchParams.get('nonce') ?? undefined, redirectUri, clientId: a.searchParams.get('client_id') ?? '' });
+      if (a.searchParams.get('code_challenge_method') !== 'S256') throw new Error(`authorization request without PKCE S256 (the issuer requires it, like the dev realm's client): ${a.href}`);
+      codes.set(code, { claims, nonce: a.searchParams.get('nonce') ?? undefined, redirectUri, clientId: a.searchParams.get('client_id') ?? '', challenge: a.searchParams.get('code_challenge') ?? undefined });
       const back = new URL(redirectUri);
       back.searchParams.set('code', code);
       const state = a.searchParams.get('state');

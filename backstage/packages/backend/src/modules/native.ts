@@ -5,9 +5,9 @@
  *           flow with nonce and state, ID token verified: signature, iss, aud, exp, nonce).
  *           Config: auth.providers.oidc.<env>.{metadataUrl, clientId, clientSecret, prompt,
  *           additionalScopes}.
- *   oauth2  provider `oauth2`: upstream oauth2Authenticator (passport-oauth2: explicit
+ *   oauth2  provider `oauth2`: Backstage's generic OAuth2 flow (passport-oauth2: explicit
  *           authorizationUrl and tokenUrl, for identity servers whose discovery document cannot be
- *           used), then Keycloak's userinfo endpoint (backstageKeycloak.userinfoUrl) with the access
+ *           used; with PKCE and a configurable prompt, see below), then Keycloak's userinfo endpoint (backstageKeycloak.userinfoUrl) with the access
  *           token tells who signed in. Config: auth.providers.oauth2.<env>.{authorizationUrl,
  *           tokenUrl, clientId, clientSecret, prompt, additionalScopes}.
  *
@@ -19,9 +19,9 @@
 import { coreServices, createBackendModule, type LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { AuthenticationError } from '@backstage/errors';
-import { oauth2Authenticator } from '@backstage/plugin-auth-backend-module-oauth2-provider';
 import { oidcAuthenticator } from '@backstage/plugin-auth-backend-module-oidc-provider';
-import { authProvidersExtensionPoint, createOAuthAuthenticator, createOAuthProviderFactory, type OAuthAuthenticatorResult } from '@backstage/plugin-auth-node';
+import { createHash, createHmac } from 'node:crypto';
+import { authProvidersExtensionPoint, createOAuthAuthenticator, createOAuthProviderFactory, PassportOAuthAuthenticatorHelper, type OAuthAuthenticatorResult } from '@backstage/plugin-auth-node';
 import { enforceAccess, jwtPayload, mergeClaims, readAccessRules, type KeycloakClaims } from './access';
 import { signInKeycloakUser } from './resolvers';
 
@@ -45,15 +45,47 @@ async function userinfo(url: string, accessToken: string, logger: LoggerService)
   return (await res.json()) as Record<string, unknown>;
 }
 
+type Verify = (accessToken: string, refreshToken: string, params: Record<string, unknown>, fullProfile: object, done: (err: unknown, user?: unknown, info?: unknown) => void) => void;
+interface OAuth2StrategyLike {
+  authenticate(req: { query?: Record<string, unknown> }, options?: Record<string, unknown>): void;
+  authorizationParams(options: Record<string, unknown>): Record<string, string>;
+  tokenParams(options: Record<string, unknown>): Record<string, string>;
+}
+// The strategy the upstream oauth2 provider uses (passport-oauth2), constructed the same way here so
+// that prompt and PKCE can be set: upstream always sends prompt=consent and no PKCE, which a
+// Keycloak client requiring PKCE (the dev realm's does) refuses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Strategy: OAuth2Strategy } = require('passport-oauth2') as { Strategy: new (options: Record<string, unknown>, verify: Verify) => OAuth2StrategyLike };
+
 /**
- * The upstream oauth2 authenticator with the prompt taken from config like the oidc provider does
- * (`auto` sends none); upstream always sends prompt=consent.
+ * Backstage's generic OAuth2 flow (passport-oauth2 driven by PassportOAuthAuthenticatorHelper, as
+ * in @backstage/plugin-auth-backend-module-oauth2-provider) with two changes:
+ *   - prompt from config like the oidc provider (`auto` sends none), instead of always `consent`;
+ *   - PKCE S256. Backstage hands passport its own `state` (a random nonce bound to a cookie of the
+ *     browser, checked before the code is exchanged), so the verifier is derived from that state
+ *     and the client secret (HMAC-SHA256): only this backend can compute it, and a code obtained
+ *     for any other authorization request fails at the token endpoint.
  */
 const keycloakOauth2Authenticator = createOAuthAuthenticator({
-  defaultProfileTransform: oauth2Authenticator.defaultProfileTransform,
+  defaultProfileTransform: PassportOAuthAuthenticatorHelper.defaultProfileTransform,
   scopes: { persist: true, required: ['openid', 'profile', 'email'] },
-  initialize(ctx) {
-    return { helper: oauth2Authenticator.initialize(ctx), prompt: ctx.config.getOptionalString('prompt') ?? 'auto' };
+  initialize({ callbackUrl, config }) {
+    const clientId = config.getString('clientId');
+    const clientSecret = config.getString('clientSecret');
+    const strategy = new OAuth2Strategy(
+      { clientID: clientId, clientSecret, callbackURL: callbackUrl, authorizationURL: config.getString('authorizationUrl'), tokenURL: config.getString('tokenUrl'), passReqToCallback: false },
+      (accessToken, refreshToken, params, fullProfile, done) => done(undefined, { fullProfile, params, accessToken }, { refreshToken }),
+    );
+    const verifier = (state: string) => createHmac('sha256', clientSecret).update(`backstage-keycloak pkce ${state}`).digest('base64url');
+    strategy.authorizationParams = (options): Record<string, string> =>
+      typeof options.state === 'string' ? { code_challenge: createHash('sha256').update(verifier(options.state)).digest('base64url'), code_challenge_method: 'S256' } : {};
+    strategy.tokenParams = (options): Record<string, string> => (typeof options.pkceState === 'string' ? { code_verifier: verifier(options.pkceState) } : {});
+    const authenticate = strategy.authenticate;
+    // passport runs authenticate on an Object.create() of the strategy: keep `this`.
+    strategy.authenticate = function (this: OAuth2StrategyLike, req, options) {
+      return authenticate.call(this, req, { ...options, pkceState: req.query?.state });
+    };
+    return { helper: PassportOAuthAuthenticatorHelper.from(strategy as never), prompt: config.getOptionalString('prompt') ?? 'auto' };
   },
   async start(input, { helper, prompt }) {
     return helper.start(input, { accessType: 'offline', ...(prompt === 'auto' ? {} : { prompt }) });
