@@ -130,10 +130,23 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 
 {{/*
-The redirect URI oauth2-proxy sends to Keycloak, which must be registered on the Keycloak client.
+The redirect URI this sign-in mode sends to Keycloak, which must be registered on the Keycloak
+client: the proxy's callback (oauth2Proxy, verifiedToken) or Backstage's handler of the native
+provider (oidc, oauth2).
 Usage:  {{ include "backstage-keycloak.redirectUrl" . }}
 Params: . the chart context (umbrella or subchart).
 */}}
 {{- define "backstage-keycloak.redirectUrl" -}}
-{{- printf "%s/oauth2/callback" (include "backstage-keycloak.publicUrl" .) -}}
+{{- include "backstage-keycloak.redirectUrlOf" (dict "ctx" . "mode" (include "backstage-keycloak.signInMode" .)) -}}
+{{- end -}}
+
+{{/*
+The redirect URI of a given sign-in mode (NOTES name the one of the previous mode after a switch).
+Usage:  {{ include "backstage-keycloak.redirectUrlOf" (dict "ctx" . "mode" "oidc") }}
+Params: ctx   the chart context
+        mode  a sign-in mode
+*/}}
+{{- define "backstage-keycloak.redirectUrlOf" -}}
+{{- $path := get (dict "oidc" "/api/auth/oidc/handler/frame" "oauth2" "/api/auth/oauth2/handler/frame") .mode | default "/oauth2/callback" -}}
+{{- printf "%s%s" (include "backstage-keycloak.publicUrl" .ctx) $path -}}
 {{- end -}}

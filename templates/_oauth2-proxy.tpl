@@ -22,13 +22,13 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 
 {{/*
-Backstage sign-in provider of the mode: oauth2Proxy, or oidcProxy in verifiedToken mode. The
-frontend's sign-in page uses it and Backstage serves it under /api/auth/<provider>/.
+Backstage sign-in provider of the mode: oauth2Proxy, oidcProxy (verifiedToken), oidc or oauth2. The
+frontend's sign-in page uses it and Backstage serves it (and only it) under /api/auth/<provider>/.
 Usage:  {{ include "backstage-keycloak.signInProvider" . }}
 Params: . the chart context (umbrella or subchart).
 */}}
 {{- define "backstage-keycloak.signInProvider" -}}
-{{- ternary "oidcProxy" "oauth2Proxy" (eq (include "backstage-keycloak.verifiedToken" .) "true") -}}
+{{- get (dict "oauth2Proxy" "oauth2Proxy" "verifiedToken" "oidcProxy" "oidc" "oidc" "oauth2" "oauth2") (include "backstage-keycloak.signInMode" .) | default "oauth2Proxy" -}}
 {{- end -}}
 
 {{/*
@@ -126,6 +126,7 @@ OAUTH2_PROXY_CONFIG: ""
 OAUTH2_PROXY_ALPHA_CONFIG: global.signIn.mode
 OAUTH2_PROXY_BASIC_AUTH_PASSWORD: ""
 OAUTH2_PROXY_PREFER_EMAIL_TO_USER: ""
+OAUTH2_PROXY_BACKEND_LOGOUT_URL: global.keycloak.issuerUrl (or internalUrl)
 {{- end -}}
 
 {{/*
@@ -168,6 +169,7 @@ Params: . the chart context (umbrella or subchart).
   "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER" "false"
   "OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS" "false"
   "OAUTH2_PROXY_SILENCE_PING_LOGGING" "true"
+  "OAUTH2_PROXY_BACKEND_LOGOUT_URL" (include "backstage-keycloak.oauth2Proxy.backendLogoutUrl" .)
 -}}
 {{- with $k.allowedGroups }}{{ $_ := set $e "OAUTH2_PROXY_ALLOWED_GROUPS" (join "," .) }}{{ end -}}
 {{- with $k.allowedRoles }}{{ $_ := set $e "OAUTH2_PROXY_ALLOWED_ROLES" (join "," .) }}{{ end -}}
@@ -205,7 +207,7 @@ Params: . the chart context (umbrella or subchart).
 {{- $headers = append $headers (dict "name" (index . 0) "preserveRequestValue" false "values" (list (dict "claimSource" (dict "claim" (index . 1))))) -}}
 {{- end -}}
 {{- $oidc := dict "issuerURL" $kc.issuer "emailClaim" "email" "groupsClaim" "groups" "audienceClaims" (list "aud") -}}
-{{- $provider := dict "id" "keycloak" "provider" "keycloak-oidc" "name" "Keycloak" "clientID" "${OAUTH2_PROXY_CLIENT_ID}" "clientSecret" "${OAUTH2_PROXY_CLIENT_SECRET}" "code_challenge_method" "S256" "oidcConfig" $oidc -}}
+{{- $provider := dict "id" "keycloak" "provider" "keycloak-oidc" "name" "Keycloak" "clientID" "${OAUTH2_PROXY_CLIENT_ID}" "clientSecret" "${OAUTH2_PROXY_CLIENT_SECRET}" "code_challenge_method" "S256" "oidcConfig" $oidc "backendLogoutURL" (include "backstage-keycloak.oauth2Proxy.backendLogoutUrl" .) -}}
 {{- with $k.allowedGroups }}{{ $_ := set $provider "allowedGroups" . }}{{ end -}}
 {{- with $k.allowedRoles }}{{ $_ := set $provider "keycloakConfig" (dict "roles" .) }}{{ end -}}
 {{- if not $kc.discovery -}}
@@ -237,5 +239,24 @@ Usage:  {{ include "backstage-keycloak.checksum.config" . }}
 Params: . the chart context (umbrella or subchart).
 */}}
 {{- define "backstage-keycloak.checksum.config" -}}
+{{- if include "backstage-keycloak.proxyMode" . -}}
 {{- print (include "backstage-keycloak.oauth2Proxy.env" .) (include "backstage-keycloak.oauth2Proxy.alphaConfigPath" .) (ternary (include "backstage-keycloak.oauth2Proxy.alphaConfig" .) "" (eq (include "backstage-keycloak.verifiedToken" .) "true")) | sha256sum -}}
+{{- else -}}
+{{- /* no sidecar: the app-config checksum of the upstream chart covers the sign-in settings */ -}}
+{{- print "sign-in mode " (include "backstage-keycloak.signInMode" .) | sha256sum -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+URL oauth2-proxy calls (server side, GET) on /oauth2/sign_out before it clears its cookie: Keycloak's
+end-session endpoint with the session's ID token as id_token_hint ({id_token} is oauth2-proxy's
+placeholder), which ends the Keycloak SSO session. In-cluster when global.keycloak.internalUrl is
+set (the call comes from the pod). oauth2-proxy v7.15.3 has no receiver for Keycloak's back-channel
+logout tokens; this is the back channel it has.
+Usage:  {{ include "backstage-keycloak.oauth2Proxy.backendLogoutUrl" . }}
+Params: . the chart context (umbrella or subchart).
+*/}}
+{{- define "backstage-keycloak.oauth2Proxy.backendLogoutUrl" -}}
+{{- $kc := include "backstage-keycloak.keycloak.endpoints" . | fromYaml -}}
+{{- printf "%s/logout?id_token_hint={id_token}" (trimSuffix "/token" $kc.tokenUrl) -}}
 {{- end -}}

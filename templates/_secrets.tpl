@@ -11,8 +11,11 @@ Secret name and key of every credential, as a YAML map:
   clientId, clientSecret     the Keycloak client (global.keycloak.existingSecret, or ours)
   cookieSecret               the session cookie secret (global.oauth2Proxy.existingSecret, or ours)
   catalogClientSecret        the catalog client (global.keycloak.catalogSync.existingSecret, or ours)
+  sessionSecret              Backstage's auth.session.secret in the native sign-in modes
+                             (global.signIn.session.existingSecret, or ours)
 each {name, key, existing}: existing is true when the Secret is the user's, not ours. The catalog
-entry also has enabled (global.keycloak.catalogSync.enabled).
+entry also has enabled (global.keycloak.catalogSync.enabled); the cookie and session entries have
+enabled (proxy modes / native modes).
 Usage:  {{ $refs := include "backstage-keycloak.secret.refs" . | fromYaml }}
 Params: . the chart context (umbrella or subchart; reads .Values.global and .Release only).
 */}}
@@ -23,18 +26,23 @@ Params: . the chart context (umbrella or subchart; reads .Values.global and .Rel
 {{- $ours := include "backstage-keycloak.oauth2Proxy.fullname" . -}}
 {{- $kcKeys := $k.existingSecretKeys | default dict -}}
 {{- $cookieKeys := $o.existingSecretKeys | default dict -}}
+{{- $session := (.Values.global.signIn | default dict).session | default dict -}}
+{{- $native := eq (include "backstage-keycloak.nativeMode" .) "true" -}}
 {{- toYaml (dict
   "clientId" (ternary (dict "name" (toString $k.existingSecret) "key" ($kcKeys.clientId | default "client-id") "existing" true) (dict "name" $ours "key" "client-id" "existing" false) (not (empty $k.existingSecret)))
   "clientSecret" (ternary (dict "name" (toString $k.existingSecret) "key" ($kcKeys.clientSecret | default "client-secret") "existing" true) (dict "name" $ours "key" "client-secret" "existing" false) (not (empty $k.existingSecret)))
-  "cookieSecret" (ternary (dict "name" (toString $o.existingSecret) "key" ($cookieKeys.cookieSecret | default "cookie-secret") "existing" true) (dict "name" $ours "key" "cookie-secret" "existing" false) (not (empty $o.existingSecret)))
+  "cookieSecret" (merge (dict "enabled" (not $native)) (ternary (dict "name" (toString $o.existingSecret) "key" ($cookieKeys.cookieSecret | default "cookie-secret") "existing" true) (dict "name" $ours "key" "cookie-secret" "existing" false) (not (empty $o.existingSecret))))
+  "sessionSecret" (merge (dict "enabled" $native) (ternary (dict "name" (toString $session.existingSecret) "key" ($session.existingSecretKey | default "session-secret") "existing" true) (dict "name" $ours "key" "session-secret" "existing" false) (not (empty $session.existingSecret))))
   "catalogClientSecret" (merge (dict "enabled" (not (empty $cs.enabled))) (ternary (dict "name" (toString $cs.existingSecret) "key" ($cs.existingSecretKey | default "catalog-client-secret") "existing" true) (dict "name" $ours "key" "catalog-client-secret" "existing" false) (not (empty $cs.existingSecret))))) -}}
 {{- end -}}
 
 {{/*
 Data of our Secret "<release>-oauth2-proxy": one entry per credential that no existing Secret
 provides, as a YAML map from Secret key to {value: <plain text>}, or {generated: true} for a cookie
-secret the chart generates (see backstage-keycloak.cookieSecret.value). Empty ({}) when every
-credential comes from an existing Secret: the chart then renders no Secret of its own.
+or session secret the chart generates (see backstage-keycloak.generatedSecret.value). The cookie
+secret exists in the proxy modes only, the session secret in the native modes only (the Secret keeps
+its name across modes, so an upgrade that changes the mode finds what it generated before). Empty
+({}) when every credential comes from an existing Secret: the chart then renders no Secret.
 Usage:  {{ $data := include "backstage-keycloak.secret.data" . | fromYaml }}
 Params: . the chart context (umbrella or subchart).
 */}}
@@ -50,11 +58,19 @@ Params: . the chart context (umbrella or subchart).
 {{- if and $refs.catalogClientSecret.enabled (not $refs.catalogClientSecret.existing) -}}
 {{- $_ := set $data "catalog-client-secret" (dict "value" (($k.catalogSync | default dict).clientSecret | default "" | toString)) -}}
 {{- end -}}
-{{- if not $refs.cookieSecret.existing -}}
+{{- if and $refs.cookieSecret.enabled (not $refs.cookieSecret.existing) -}}
 {{- if $o.cookieSecret -}}
 {{- $_ := set $data "cookie-secret" (dict "value" (toString $o.cookieSecret)) -}}
 {{- else -}}
 {{- $_ := set $data "cookie-secret" (dict "generated" true) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $refs.sessionSecret.enabled (not $refs.sessionSecret.existing) -}}
+{{- $given := ((.Values.global.signIn | default dict).session | default dict).secret -}}
+{{- if $given -}}
+{{- $_ := set $data "session-secret" (dict "value" (toString $given)) -}}
+{{- else -}}
+{{- $_ := set $data "session-secret" (dict "generated" true) -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $data -}}
@@ -101,6 +117,21 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 {{- define "backstage-keycloak.catalogSync.secretKey" -}}
 {{- (include "backstage-keycloak.secret.refs" . | fromYaml).catalogClientSecret.key -}}
+{{- end -}}
+
+{{/*
+Value of a secret the chart generates, for our Secret: the value already stored under `key` in the
+live Secret "<release>-oauth2-proxy" (kept across upgrades, mode switches included), else 32 random
+alphanumeric characters. The cookie secret keeps its own helper (a given value wins there).
+`helm template` and client-side dry runs cannot look up, so they show a fresh value each time.
+Usage:  {{ include "backstage-keycloak.generatedSecret.value" (dict "ctx" $ "key" "session-secret") }}
+Params: ctx  the umbrella context (looks up our own Secret). Umbrella context only.
+        key  the Secret key
+*/}}
+{{- define "backstage-keycloak.generatedSecret.value" -}}
+{{- $live := lookup "v1" "Secret" .ctx.Release.Namespace (include "backstage-keycloak.oauth2Proxy.fullname" .ctx) | default dict -}}
+{{- $prev := dig "data" .key "" $live -}}
+{{- if $prev -}}{{- b64dec $prev -}}{{- else -}}{{- randAlphaNum 32 -}}{{- end -}}
 {{- end -}}
 
 {{/*
@@ -158,12 +189,18 @@ Params: . the chart context (umbrella or subchart).
   "cookieSecretName" $refs.cookieSecret.name
   "cookieSecretKey" $refs.cookieSecret.key
 -}}
-{{- $fields := dict "client-id" "clientId" "client-secret" "clientSecret" "cookie-secret" "cookieSecret" "catalog-client-secret" "catalogClientSecret" -}}
+{{- if $refs.sessionSecret.enabled -}}
+{{- $_ := set $in "sessionSecretName" $refs.sessionSecret.name -}}
+{{- $_ := set $in "sessionSecretKey" $refs.sessionSecret.key -}}
+{{- $_ := unset $in "cookieSecretName" -}}
+{{- $_ := unset $in "cookieSecretKey" -}}
+{{- end -}}
+{{- $fields := dict "client-id" "clientId" "client-secret" "clientSecret" "cookie-secret" "cookieSecret" "catalog-client-secret" "catalogClientSecret" "session-secret" "sessionSecret" -}}
 {{- range $key, $entry := (include "backstage-keycloak.secret.data" . | fromYaml) -}}
 {{- $_ := set $in (get $fields $key) (ternary "generated" $entry.value (hasKey $entry "generated")) -}}
 {{- end -}}
 {{- $existing := list -}}
-{{- range $ref := (list $refs.clientSecret $refs.cookieSecret $refs.catalogClientSecret) -}}
+{{- range $ref := (list $refs.clientSecret $refs.cookieSecret $refs.catalogClientSecret $refs.sessionSecret) -}}
 {{- if and $ref.existing (ne (toString (get $ref "enabled")) "false") -}}{{- $existing = append $existing $ref.name -}}{{- end -}}
 {{- end -}}
 {{- range $name := ($existing | uniq) -}}

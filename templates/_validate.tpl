@@ -28,7 +28,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "host" "keycloak" "credentials" "cookie" "access" "images" "extraEnv" "sidecar" "backstage" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "access" "images" "extraEnv" "sidecar" "backstage" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}
@@ -249,8 +249,8 @@ Params: . the umbrella context.
 {{- define "backstage-keycloak.validate.signIn" -}}
 {{- $errs := list -}}
 {{- $mode := include "backstage-keycloak.signInMode" . -}}
-{{- if not (has $mode (list "oauth2Proxy" "verifiedToken")) -}}
-{{- $errs = append $errs (printf "global.signIn.mode=%q: use oauth2Proxy (identity headers) or verifiedToken (verified Keycloak ID token)" $mode) -}}
+{{- if not (has $mode (include "backstage-keycloak.signInModes" . | fromYamlArray)) -}}
+{{- $errs = append $errs (printf "global.signIn.mode=%q: use oauth2Proxy (identity headers from oauth2-proxy), verifiedToken (Keycloak ID token forwarded by oauth2-proxy, verified by Backstage), oidc (Backstage's own OpenID Connect sign-in) or oauth2 (Backstage's generic OAuth2 sign-in)" $mode) -}}
 {{- end -}}
 {{- $header := include "backstage-keycloak.idTokenHeader" . -}}
 {{- $reserved := list "authorization" "cookie" "host" "content-length" "content-type" "connection" "transfer-encoding" "x-forwarded-for" "x-forwarded-host" "x-forwarded-proto" "x-forwarded-uri" "x-forwarded-access-token" "x-real-ip" "gap-auth" -}}
@@ -260,6 +260,67 @@ Params: . the umbrella context.
 {{- else if has (lower $header) $reserved -}}
 {{- $errs = append $errs (printf "global.signIn.idTokenHeader=%q is a header the proxy or HTTP already uses: pick your own name, e.g. x-oidc-id-token" $header) -}}
 {{- end -}}
+{{- toJson $errs -}}
+{{- end -}}
+
+{{/*
+Values that only make sense in another sign-in mode, refused naming the value, where ignoring them
+would change what the user expects (an access restriction, a session lifetime, proxy flags, the
+token header, the native session or prompt). The proxy's own plumbing (cookie secret, trusted proxy
+IPs, image) is accepted and unused in the native modes, so an install that set only those can
+switch modes with `--set global.signIn.mode=...` alone; NOTES list what is unused. Also the session
+secret of the native modes: given or existing, not both, and usable.
+Usage:  {{ include "backstage-keycloak.validate.modeValues" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.modeValues" -}}
+{{- $errs := list -}}
+{{- $mode := include "backstage-keycloak.signInMode" . -}}
+{{- $s := .Values.global.signIn | default dict -}}
+{{- $session := $s.session | default dict -}}
+{{- $o := .Values.global.oauth2Proxy | default dict -}}
+{{- $c := $o.cookie | default dict -}}
+{{- if and (ne $mode "verifiedToken") (ne (include "backstage-keycloak.idTokenHeader" .) "x-oidc-id-token") -}}
+{{- $errs = append $errs (printf "global.signIn.idTokenHeader=%q is read in global.signIn.mode=verifiedToken only, not %s: remove it (or set the mode)" (include "backstage-keycloak.idTokenHeader" .) $mode) -}}
+{{- end -}}
+{{- if include "backstage-keycloak.proxyMode" . -}}
+{{- if ne (include "backstage-keycloak.prompt" .) "auto" -}}
+{{- $errs = append $errs (printf "global.signIn.prompt=%q is sent by the native modes (oidc, oauth2) only, not %s, where oauth2-proxy runs the login: remove it" (include "backstage-keycloak.prompt" .) $mode) -}}
+{{- end -}}
+{{- range $key, $v := dict "secret" $session.secret "existingSecret" $session.existingSecret -}}
+{{- if $v -}}
+{{- $errs = append $errs (printf "global.signIn.session.%s is Backstage's session secret of the native modes (oidc, oauth2), unused in %s (oauth2-proxy's cookie secret is global.oauth2Proxy.cookieSecret): remove it" $key $mode) -}}
+{{- end -}}
+{{- end -}}
+{{- else -}}
+{{- $ignored := list -}}
+{{- if $o.extraEnv -}}{{- $ignored = append $ignored (printf "global.oauth2Proxy.extraEnv (%s)" (keys $o.extraEnv | sortAlpha | join ", ")) -}}{{- end -}}
+{{- if ne (toJson ($o.emailDomains | default (list "*"))) (toJson (list "*")) -}}{{- $ignored = append $ignored (printf "global.oauth2Proxy.emailDomains=%s (an access restriction: restrict by global.keycloak.allowedGroups/allowedRoles or in Keycloak instead)" (toJson $o.emailDomains)) -}}{{- end -}}
+{{- range $key, $default := dict "refresh" "4m" "expire" "30m" "name" "_oauth2_proxy_backstage" "sameSite" "lax" -}}
+{{- if and (hasKey $c $key) (ne (toString (get $c $key)) $default) -}}{{- $ignored = append $ignored (printf "global.oauth2Proxy.cookie.%s=%q" $key (toString (get $c $key))) -}}{{- end -}}
+{{- end -}}
+{{- if kindIs "bool" $c.secure -}}{{- $ignored = append $ignored (printf "global.oauth2Proxy.cookie.secure=%v" $c.secure) -}}{{- end -}}
+{{- if $c.domains -}}{{- $ignored = append $ignored (printf "global.oauth2Proxy.cookie.domains=%s" (toJson $c.domains)) -}}{{- end -}}
+{{- range $ignored -}}
+{{- $errs = append $errs (printf "%s configures oauth2-proxy, which global.signIn.mode=%s does not run (sessions are Backstage's, bounded by Keycloak's SSO session): remove it, or use a proxy mode" . $mode) -}}
+{{- end -}}
+{{- $secretName := `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$` -}}
+{{- if and $session.secret $session.existingSecret -}}
+{{- $errs = append $errs (printf "global.signIn.session.secret and global.signIn.session.existingSecret=%q are both set: keep one" (toString $session.existingSecret)) -}}
+{{- else if $session.secret -}}
+{{- $v := toString $session.secret -}}
+{{- if or (lt (len $v) 16) (regexMatch `[\x00-\x20"'\\$\x7f]` $v) -}}
+{{- $errs = append $errs "global.signIn.session.secret must be at least 16 characters without spaces, quotes, backslashes, \"$\" or control characters: leave it empty to generate 32 random ones" -}}
+{{- end -}}
+{{- else if and $session.existingSecret (not (regexMatch $secretName (toString $session.existingSecret))) -}}
+{{- $errs = append $errs (printf "global.signIn.session.existingSecret=%q is not a Secret name: lower-case letters, digits, '-' and '.'" (toString $session.existingSecret)) -}}
+{{- end -}}
+{{- if not (regexMatch `^[-._a-zA-Z0-9]+$` (toString ($session.existingSecretKey | default "session-secret"))) -}}
+{{- $errs = append $errs (printf "global.signIn.session.existingSecretKey=%q is not a Secret key: letters, digits, '-', '_' and '.'" (toString $session.existingSecretKey)) -}}
+{{- end -}}
+{{- end -}}
+{{- $perm := .Values.global.permissions | default dict -}}
+{{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.permissions.adminGroups" "value" $perm.adminGroups "pattern" `^([a-z0-9]+:[a-z0-9._-]+/)?[A-Za-z0-9][A-Za-z0-9._-]*$` "what" "a catalog group name (letters, digits, '.', '_', '-'; e.g. admins) or a group reference (group:default/admins)") | fromJsonArray) -}}
 {{- toJson $errs -}}
 {{- end -}}
 
@@ -563,7 +624,9 @@ Params: . the umbrella context.
 {{- if eq (toString $ctr.name) "oauth2-proxy" -}}{{- $sidecar = $ctr -}}{{- end -}}
 {{- end -}}
 {{- $at := "backstage.backstage.extraContainers[oauth2-proxy]" -}}
-{{- if not $sidecar -}}
+{{- if not (include "backstage-keycloak.proxyMode" .) -}}
+{{- /* native modes: the wiring drops the sidecar; nothing to check */ -}}
+{{- else if not $sidecar -}}
 {{- $errs = append $errs "backstage.backstage.extraContainers has no container named oauth2-proxy: Helm replaces lists, so copy the default oauth2-proxy entry from the chart's values.yaml into yours and append your containers after it" -}}
 {{- else -}}
 {{- /* image */ -}}
@@ -682,11 +745,15 @@ Params: . the umbrella context.
 {{- $refs := include "backstage-keycloak.secret.refs" . | fromYaml -}}
 {{- $cs := $g.keycloak.catalogSync | default dict -}}
 {{- $public := include "backstage-keycloak.publicUrl" . -}}
-{{- /* Backstage must be reachable only through the proxy */ -}}
+{{- $proxy := eq (include "backstage-keycloak.proxyMode" .) "true" -}}
+{{- $mode := include "backstage-keycloak.signInMode" . -}}
+{{- /* proxy modes: Backstage must be reachable only through the proxy */ -}}
 {{- $listen := (($app.backend | default dict).listen | default dict) -}}
-{{- $listenHost := $listen.host | default "" | toString -}}
-{{- if not (has $listenHost (list "127.0.0.1" "::1" "localhost")) -}}
-{{- $errs = append $errs (printf "backstage.backstage.appConfig.backend.listen.host=%q: Backstage trusts the proxy's identity headers blindly, so it must listen on loopback only; set it to 127.0.0.1" $listenHost) -}}
+{{- $listenHost := include "backstage-keycloak.tplValue" (dict "value" $listen.host "ctx" $) -}}
+{{- if and $proxy (not (has $listenHost (list "127.0.0.1" "::1" "localhost"))) -}}
+{{- $errs = append $errs (printf "backstage.backstage.appConfig.backend.listen.host=%q: in global.signIn.mode=%s Backstage trusts what the proxy forwards, so it must listen on loopback only; leave the chart's value (127.0.0.1)" $listenHost $mode) -}}
+{{- else if and (not $proxy) (has $listenHost (list "127.0.0.1" "::1" "localhost")) -}}
+{{- $errs = append $errs (printf "backstage.backstage.appConfig.backend.listen.host=%q: in global.signIn.mode=%s nothing runs in front of Backstage, so a loopback listener is unreachable; leave the chart's value (0.0.0.0)" $listenHost $mode) -}}
 {{- end -}}
 {{- if ne (toString ($listen.port | default "")) "7007" -}}
 {{- $errs = append $errs (printf "backstage.backstage.appConfig.backend.listen.port=%q: the sidecar's upstream and the upstream chart's container port are 7007; leave it at 7007" (toString ($listen.port | default ""))) -}}
@@ -702,10 +769,7 @@ Params: . the umbrella context.
   (list "app.baseUrl" $public "global.host (and global.allowInsecureHttp)")
   (list "backend.baseUrl" $public "global.host (and global.allowInsecureHttp)")
   (list "app.signInProvider" (include "backstage-keycloak.signInProvider" .) "global.signIn.mode")
-  (list "auth.providers.oidcProxy.issuer" $kc.issuer "global.keycloak.issuerUrl")
-  (list "auth.providers.oidcProxy.audience" "${KEYCLOAK_CLIENT_ID}" "global.keycloak.clientId or global.keycloak.existingSecret")
-  (list "auth.providers.oidcProxy.header" (include "backstage-keycloak.idTokenHeader" .) "global.signIn.idTokenHeader")
-  (list "auth.providers.oidcProxy.jwksUrl" $kc.jwksUrl "global.keycloak.internalUrl")
+  (list "permission.enabled" "true" "global.permissions.adminGroups (the permission policy is what keeps non-admins from changing the catalog)")
   (list "catalog.providers.keycloakOrg.default.baseUrl" $kc.baseUrl "global.keycloak.internalUrl or global.keycloak.issuerUrl")
   (list "catalog.providers.keycloakOrg.default.loginRealm" $kc.realm "global.keycloak.issuerUrl")
   (list "catalog.providers.keycloakOrg.default.realm" $kc.realm "global.keycloak.issuerUrl")
@@ -729,27 +793,67 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- /* the configuration of the mode (backstage-keycloak.mode.appConfig, merged in by the wiring) */ -}}
+{{- $authEnv := (($app.auth | default dict).environment | default "production") | toString -}}
+{{- $modeCfg := include "backstage-keycloak.mode.appConfig" (dict "ctx" . "env" $authEnv) | fromYaml -}}
+{{- range $path, $want := (include "backstage-keycloak.flatten" (dict "value" $modeCfg "prefix" "") | fromYaml) -}}
+{{- $node := $app -}}
+{{- $missing := false -}}
+{{- range $part := splitList "." $path -}}
+{{- if and (not $missing) (kindIs "map" $node) (hasKey $node $part) -}}{{- $node = get $node $part -}}{{- else -}}{{- $missing = true -}}{{- end -}}
+{{- end -}}
+{{- $instead := include "backstage-keycloak.derivedFrom" $path -}}
+{{- if $missing -}}
+{{- $errs = append $errs (printf "backstage.backstage.appConfig.%s is missing: the chart adds it for global.signIn.mode=%s when it wires the pod; keep the backstage-keycloak/sign-in-mode annotations of the chart's values.yaml" $path $mode) -}}
+{{- else if and (eq $want "{}") (kindIs "map" $node) -}}
+{{- /* an empty provider block (oauth2Proxy): its content is checked below */ -}}
+{{- else -}}
+{{- $got := ternary (toJson $node) (include "backstage-keycloak.tplValue" (dict "value" $node "ctx" $)) (kindIs "slice" $node) -}}
+{{- if ne $got $want -}}
+{{- $errs = append $errs (printf "backstage.backstage.appConfig.%s=%s, but the chart derives %s from %s and depends on it: set %s instead and leave this key out of your values" $path $got $want $instead $instead) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- $providers := (($app.auth | default dict).providers | default dict) -}}
-{{- if not (kindIs "map" (get $providers "oauth2Proxy")) -}}
-{{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy is missing: Backstage serves only the providers configured there; keep it (an empty map)" -}}
-{{- else if hasKey (get $providers "oauth2Proxy") "signIn" -}}
+{{- $provider := include "backstage-keycloak.signInProvider" . -}}
+{{- range $name := keys $providers | sortAlpha -}}
+{{- if ne $name $provider -}}
+{{- $errs = append $errs (printf "backstage.backstage.appConfig.auth.providers.%s: the image registers only the provider of global.signIn.mode=%s (%s), so this would be dead configuration; remove it (to sign in another way, change global.signIn.mode)" $name $mode $provider) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $provider "oauth2Proxy") (kindIs "map" (get $providers "oauth2Proxy")) (hasKey (get $providers "oauth2Proxy") "signIn") -}}
 {{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email (backstage/packages/backend/src/modules/resolvers.ts); remove it" -}}
 {{- end -}}
-{{- /* the Service sends traffic to the sidecar */ -}}
+{{- /* the mode's wiring ran (the annotations call it) */ -}}
+{{- range $at, $ann := dict "backstage.service.annotations" (($bs.service | default dict).annotations | default dict) "backstage.backstage.annotations" ($b.annotations | default dict) "backstage.backstage.podAnnotations" ($b.podAnnotations | default dict) -}}
+{{- if ne (include "backstage-keycloak.tplValue" (dict "value" (get $ann "backstage-keycloak/sign-in-mode") "ctx" $)) $mode -}}
+{{- $errs = append $errs (printf "%s lacks backstage-keycloak/sign-in-mode as the chart's values.yaml sets it: that annotation wires the Backstage chart for global.signIn.mode (templates/_mode.tpl); keep it" $at) -}}
+{{- end -}}
+{{- end -}}
+{{- /* the Service sends traffic to the sidecar (proxy modes) or to Backstage (native modes) */ -}}
 {{- $target := ((($bs.service | default dict).ports | default dict).targetPort) | default "" | toString -}}
-{{- if ne $target "oauth2-proxy" -}}
-{{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: the Service must send traffic to the sidecar's port \"oauth2-proxy\", never to Backstage directly" $target) -}}
+{{- if and $proxy (ne $target "oauth2-proxy") -}}
+{{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: in global.signIn.mode=%s the Service must send traffic to the sidecar's port \"oauth2-proxy\", never to Backstage directly" $target $mode) -}}
+{{- else if and (not $proxy) (ne $target "backend") -}}
+{{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: in global.signIn.mode=%s the Service sends traffic to Backstage's port \"backend\" (the chart switches the default oauth2-proxy to it); leave the chart's value" $target $mode) -}}
 {{- end -}}
 {{- /* env the app reads, from the chart's Secrets */ -}}
 {{- $wantEnv := dict
   "KEYCLOAK_CLIENT_ID" (dict "ref" $refs.clientId "instead" "global.keycloak.existingSecret/existingSecretKeys")
   "KEYCLOAK_CATALOG_CLIENT_SECRET" (dict "ref" $refs.catalogClientSecret "instead" "global.keycloak.catalogSync.existingSecret/existingSecretKey")
   "BACKSTAGE_KEYCLOAK_CATALOG_SYNC" (dict "value" (toString (not (empty $cs.enabled))) "instead" "global.keycloak.catalogSync.enabled")
+  "BACKSTAGE_SIGNIN_MODE" (dict "value" $mode "instead" "global.signIn.mode")
 -}}
+{{- if not $proxy -}}
+{{- $_ := set $wantEnv "KEYCLOAK_CLIENT_SECRET" (dict "ref" $refs.clientSecret "instead" "global.keycloak.clientSecret or global.keycloak.existingSecret/existingSecretKeys") -}}
+{{- $_ := set $wantEnv "AUTH_SESSION_SECRET" (dict "ref" $refs.sessionSecret "instead" "global.signIn.session.secret or existingSecret/existingSecretKey") -}}
+{{- end -}}
 {{- $seen := dict -}}
 {{- range $e := ($b.extraEnvVars | default list) -}}
 {{- $name := toString $e.name -}}
-{{- if hasKey $wantEnv $name -}}
+{{- if and $proxy (eq $name "KEYCLOAK_CLIENT_SECRET") -}}
+{{- $errs = append $errs (printf "backstage.backstage.extraEnvVars has KEYCLOAK_CLIENT_SECRET: in global.signIn.mode=%s only oauth2-proxy needs the client secret, and Backstage must not hold it; remove it" $mode) -}}
+{{- else if hasKey $wantEnv $name -}}
 {{- $want := get $wantEnv $name -}}
 {{- $_ := set $seen $name true -}}
 {{- if hasKey $want "ref" -}}
@@ -776,7 +880,7 @@ Params: . the umbrella context.
 {{- if eq (toString $v.name) "oauth2-proxy-alpha" -}}{{- $alphaCm = include "backstage-keycloak.tplValue" (dict "value" (($v.configMap | default dict).name) "ctx" $) -}}{{- end -}}
 {{- if eq (toString $v.name) "tmp" -}}{{- $tmp = true -}}{{- end -}}
 {{- end -}}
-{{- if ne $alphaCm (printf "%s-alpha" (include "backstage-keycloak.oauth2Proxy.fullname" .)) -}}
+{{- if and $proxy (ne $alphaCm (printf "%s-alpha" (include "backstage-keycloak.oauth2Proxy.fullname" .))) -}}
 {{- $errs = append $errs (printf "backstage.backstage.extraVolumes lacks the volume oauth2-proxy-alpha (ConfigMap %s-alpha) the sidecar mounts: Helm replaces lists, so copy the default entries from the chart's values.yaml into yours and append your volumes after them" (include "backstage-keycloak.oauth2Proxy.fullname" .)) -}}
 {{- end -}}
 {{- $tmpMount := false -}}
@@ -786,14 +890,19 @@ Params: . the umbrella context.
 {{- if not (and $tmp $tmpMount) -}}
 {{- $errs = append $errs "backstage.backstage.extraVolumes/extraVolumeMounts lack the tmp volume mounted at /tmp: the Backstage container's root filesystem is read-only (and the upstream chart renders extraVolumes only with a mount); copy the default entries from the chart's values.yaml and append yours" -}}
 {{- end -}}
-{{- /* probes go through the sidecar's unauthenticated health route */ -}}
+{{- /* probes: through the sidecar's unauthenticated health route (proxy modes), or straight to Backstage */ -}}
+{{- $probePort := ternary "4180" "backend" $proxy -}}
 {{- range $probe := list "readinessProbe" "livenessProbe" "startupProbe" -}}
 {{- $p := get $b $probe | default dict -}}
 {{- $get := $p.httpGet | default dict -}}
 {{- if or $p.exec $p.tcpSocket $p.grpc -}}
-{{- $errs = append $errs (printf "backstage.backstage.%s sets exec/tcpSocket/grpc: Helm merges it with the chart's httpGet (two handlers, refused by Kubernetes), and Backstage listens on loopback only; keep httpGet through the sidecar (port 4180)" $probe) -}}
-{{- else if not (and (eq (toString $get.port) "4180") (has (toString $get.path) (list "/.backstage/health/v1/readiness" "/.backstage/health/v1/liveness"))) -}}
+{{- $errs = append $errs (printf "backstage.backstage.%s sets exec/tcpSocket/grpc: Helm merges it with the chart's httpGet (two handlers, refused by Kubernetes); keep the chart's httpGet on the health route" $probe) -}}
+{{- else if not (and (has (toString $get.port) (ternary (list "4180") (list "backend" "7007") $proxy)) (has (toString $get.path) (list "/.backstage/health/v1/readiness" "/.backstage/health/v1/liveness"))) -}}
+{{- if $proxy -}}
 {{- $errs = append $errs (printf "backstage.backstage.%s.httpGet=%s: probe through the sidecar (port 4180) on /.backstage/health/v1/readiness or /liveness, the only routes it serves without a login" $probe (toJson $get)) -}}
+{{- else -}}
+{{- $errs = append $errs (printf "backstage.backstage.%s.httpGet=%s: in global.signIn.mode=%s probe Backstage itself (port backend) on /.backstage/health/v1/readiness or /liveness (the chart moves the default port 4180 there)" $probe (toJson $get) $mode) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- /* the checksums that roll the pod */ -}}
@@ -804,4 +913,51 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- toJson $errs -}}
+{{- end -}}
+
+
+{{/*
+Flattens a map into "a.b.c" -> leaf, as a YAML map: scalars as strings, lists as JSON, empty maps
+as "{}". Used to compare the configuration the chart derives with what appConfig holds.
+Usage:  {{ include "backstage-keycloak.flatten" (dict "value" $map "prefix" "") | fromYaml }}
+Params: value   the map
+        prefix  the path of the map ("" at the top)
+*/}}
+{{- define "backstage-keycloak.flatten" -}}
+{{- $out := dict -}}
+{{- $prefix := .prefix -}}
+{{- range $k, $v := .value -}}
+{{- $p := ternary $k (printf "%s.%s" $prefix $k) (empty $prefix) -}}
+{{- if and (kindIs "map" $v) $v -}}
+{{- $out = merge $out (include "backstage-keycloak.flatten" (dict "value" $v "prefix" $p) | fromYaml) -}}
+{{- else if kindIs "slice" $v -}}
+{{- $_ := set $out $p (toJson $v) -}}
+{{- else if kindIs "map" $v -}}
+{{- $_ := set $out $p "{}" -}}
+{{- else -}}
+{{- $_ := set $out $p (toString $v) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+The global.* value a derived appConfig key comes from, named in validation messages.
+Usage:  {{ include "backstage-keycloak.derivedFrom" "auth.providers.oidc.production.prompt" }}
+Params: . the appConfig path.
+*/}}
+{{- define "backstage-keycloak.derivedFrom" -}}
+{{- $p := . -}}
+{{- if contains "allowedGroups" $p -}}global.keycloak.allowedGroups
+{{- else if contains "allowedRoles" $p -}}global.keycloak.allowedRoles
+{{- else if contains "additionalScopes" $p -}}global.keycloak.allowedGroups (the `groups` scope)
+{{- else if contains "adminGroups" $p -}}global.permissions.adminGroups
+{{- else if eq $p "catalog.readonly" -}}global.permissions.catalogReadonly
+{{- else if hasPrefix "auth.session" $p -}}global.signIn.session.secret or existingSecret
+{{- else if hasSuffix ".prompt" $p -}}global.signIn.prompt
+{{- else if hasSuffix ".header" $p -}}global.signIn.idTokenHeader
+{{- else if or (hasSuffix ".clientId" $p) (hasSuffix ".audience" $p) -}}global.keycloak.clientId or global.keycloak.existingSecret
+{{- else if hasSuffix ".clientSecret" $p -}}global.keycloak.clientSecret or global.keycloak.existingSecret
+{{- else -}}global.signIn.mode and global.keycloak.issuerUrl/internalUrl
+{{- end -}}
 {{- end -}}

@@ -52,7 +52,8 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   { name: 'appConfig: another listen port', values: () => ({ backstage: { backstage: { appConfig: { backend: { listen: { port: 8080 } } } } } }), message: /appConfig\.backend\.listen\.port="8080": the sidecar's upstream and the upstream chart's container port are 7007/ },
   { name: 'appConfig: another sign-in provider', values: () => ({ backstage: { backstage: { appConfig: { app: { signInProvider: 'guest' } } } } }), message: /appConfig\.app\.signInProvider="guest", but the chart derives "oauth2Proxy" from global\.signIn\.mode/ },
   { name: 'appConfig: dead sign-in resolvers', values: () => ({ backstage: { backstage: { appConfig: { auth: { providers: { oauth2Proxy: { signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] } } } } } } } }), message: /appConfig\.auth\.providers\.oauth2Proxy\.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email/ },
-  { name: 'appConfig: another JWKS URL', values: () => ({ backstage: { backstage: { appConfig: { auth: { providers: { oidcProxy: { jwksUrl: 'https://x/certs' } } } } } } }), message: /appConfig\.auth\.providers\.oidcProxy\.jwksUrl="https:\/\/x\/certs", but the chart derives .* from global\.keycloak\.internalUrl/ },
+  { name: 'appConfig: another JWKS URL', values: () => ({ global: { signIn: { mode: 'verifiedToken' } }, backstage: { backstage: { appConfig: { auth: { providers: { oidcProxy: { jwksUrl: 'https://x/certs' } } } } } } }), message: /appConfig\.auth\.providers\.oidcProxy\.jwksUrl=https:\/\/x\/certs, but the chart derives .* from global\.signIn\.mode and global\.keycloak\.issuerUrl\/internalUrl/ },
+  { name: "appConfig: another mode's provider", values: () => ({ backstage: { backstage: { appConfig: { auth: { providers: { oidcProxy: { jwksUrl: 'https://x/certs' } } } } } } }), message: /appConfig\.auth\.providers\.oidcProxy: the image registers only the provider of global\.signIn\.mode=oauth2Proxy \(oauth2Proxy\), so this would be dead configuration/ },
   { name: 'appConfig: a literal catalog secret', values: () => ({ backstage: { backstage: { appConfig: { catalog: { providers: { keycloakOrg: { default: { clientSecret: 's3cret' } } } } } } } }), message: /keycloakOrg\.default\.clientSecret="s3cret", but the chart derives "\$\{KEYCLOAK_CATALOG_CLIENT_SECRET\}" from global\.keycloak\.catalogSync\.clientSecret or existingSecret/ },
   // the rest of the pod's wiring
   { name: 'extraEnvVars replaced', values: () => ({ backstage: { backstage: { extraEnvVars: [{ name: 'TZ', value: 'UTC' }] } } }), message: /backstage\.backstage\.extraEnvVars lacks KEYCLOAK_CLIENT_ID: Helm replaces lists, so copy the default entries/ },
@@ -138,7 +139,7 @@ describe('values oauth2-proxy, Keycloak, Backstage or Kubernetes would reject at
             host: 'backstage.example.com:8443',
             keycloak: { issuerUrl: 'https://sso.example.com:8443/auth/realms/eng-team', internalUrl: 'http://keycloak.kc.svc.cluster.local:8080/auth', allowedGroups: ['/admins', '/team/sub group'], allowedRoles: ['backstage:user'] },
             oauth2Proxy: { cookie: { name: '__Secure-bk', refresh: '1h2m3s', expire: '168h', domains: ['.example.com'] }, trustedProxyIPs: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', '2001:db8::/32', '::ffff:10.0.0.0/104'], emailDomains: ['example.com', '*.example.org'] },
-            signIn: { idTokenHeader: 'X-Id-Token' },
+            signIn: { mode: 'verifiedToken', idTokenHeader: 'X-Id-Token' },
           },
         },
       });

@@ -34,8 +34,8 @@ const cases: { name: string; values?: Record<string, unknown>; set?: string[]; m
     message: /extraContainers\[oauth2-proxy\]\.args has "--pass-authorization-header": it breaks Backstage/,
   },
   { name: 'catalog sync without a client secret', set: ['global.keycloak.catalogSync.clientSecret='], message: /global\.keycloak\.catalogSync is enabled but has no client secret: give the secret of the client "backstage-catalog"/ },
-  { name: 'Backstage listening beyond loopback', set: ['backstage.backstage.appConfig.backend.listen.host=0.0.0.0'], message: /listen\.host="0\.0\.0\.0": Backstage trusts the proxy's identity headers blindly, so it must listen on loopback only/ },
-  { name: 'Service targeting Backstage directly', set: ['backstage.service.ports.targetPort=backend'], message: /backstage\.service\.ports\.targetPort="backend": the Service must send traffic to the sidecar's port/ },
+  { name: 'Backstage listening beyond loopback', set: ['backstage.backstage.appConfig.backend.listen.host=0.0.0.0'], message: /listen\.host="0\.0\.0\.0": in global\.signIn\.mode=oauth2Proxy Backstage trusts what the proxy forwards, so it must listen on loopback only/ },
+  { name: 'Service targeting Backstage directly', set: ['backstage.service.ports.targetPort=backend'], message: /backstage\.service\.ports\.targetPort="backend": in global\.signIn\.mode=oauth2Proxy the Service must send traffic to the sidecar's port/ },
 ];
 
 describe('render-time validation', () => {

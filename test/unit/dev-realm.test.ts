@@ -21,10 +21,12 @@ describe('the shared dev realm', async () => {
     expect(realm.clientScopes).toBeUndefined();
   });
 
-  it('has a confidential standard-flow-only client with PKCE, the proxy redirect URI, an audience and a groups mapper', () => {
+  it('has a confidential standard-flow-only client with PKCE, the redirect URI of every sign-in mode, an audience and a groups mapper', () => {
     expect(client).toMatchObject({ publicClient: false, standardFlowEnabled: true, implicitFlowEnabled: false, directAccessGrantsEnabled: false, serviceAccountsEnabled: false });
     expect(client.attributes['pkce.code.challenge.method']).toBe('S256');
-    expect(client.redirectUris).toEqual(['${BACKSTAGE_PUBLIC_URL}/oauth2/callback']);
+    // One client for the four modes: the proxy's callback and Backstage's native handlers.
+    expect(client.redirectUris).toEqual(['${BACKSTAGE_PUBLIC_URL}/oauth2/callback', '${BACKSTAGE_PUBLIC_URL}/api/auth/oidc/handler/frame', '${BACKSTAGE_PUBLIC_URL}/api/auth/oauth2/handler/frame']);
+    expect(client.attributes['post.logout.redirect.uris']).toBe('${BACKSTAGE_PUBLIC_URL}/*');
     expect(client.secret).toBe('${BACKSTAGE_CLIENT_SECRET}');
     const mappers = Object.fromEntries(client.protocolMappers.map((m: { protocolMapper: string; config: Record<string, string> }) => [m.protocolMapper, m.config]));
     expect(mappers['oidc-audience-mapper']['included.client.audience']).toBe(DEV_CLIENT_ID);
