@@ -1,9 +1,10 @@
 /**
- * npm run dev -- [--mode oauth2Proxy|verifiedToken] [--port 7007] [--keycloak-port 8080] [--help]
+ * npm run dev -- [--mode oauth2Proxy|verifiedToken|oidc|oauth2] [--port 7007] [--keycloak-port 8080] [--help]
  *
  * The whole stack for a person on localhost, every component real and configured as the chart
  * renders values/example.yaml (addresses moved to loopback): Keycloak with the dev realm, PostgreSQL,
- * the Backstage app (catalog users and groups from Keycloak) and oauth2-proxy in front of it.
+ * the Backstage app (catalog users and groups from Keycloak), and oauth2-proxy in front of it in the
+ * proxy modes (the native modes oidc and oauth2 run none: Backstage signs in with Keycloak itself).
  * First use provisions what is missing (pinned tools, the Keycloak distribution, the Backstage
  * build), with progress. Prints the URLs, the dev credentials and which Backstage chart rendered
  * the configuration; Ctrl-C stops every process it started.
@@ -12,17 +13,21 @@ import { parseArgv } from 'zx';
 import { DEV_KEYCLOAK_ADMIN, DEV_USERS } from './lib/dev-credentials.ts';
 import { subchartFor } from './lib/release.ts';
 import { ensureBackstageBuild } from './lib/run/backstage.ts';
+import { stopAllProcesses } from './lib/run/process.ts';
 import { startStack, type Stack } from './lib/run/stack.ts';
 import { ensureAny } from './lib/tools/index.ts';
 
 /** Sign-in modes the local stack runs (global.signIn.mode). */
-export const DEV_MODES = ['oauth2Proxy', 'verifiedToken'] as const;
+export const DEV_MODES = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'] as const;
 
 const USAGE = `usage: npm run dev -- [--mode ${DEV_MODES.join('|')}] [--port 7007] [--keycloak-port 8080]
 
-Starts Keycloak (dev realm), PostgreSQL, the Backstage app and oauth2-proxy on localhost, configured
-exactly as the chart renders values/example.yaml with global.signIn.mode=<mode> (default oauth2Proxy).
-First use builds the pinned tools and the Backstage app (a few minutes). Ctrl-C stops everything.`;
+Starts Keycloak (dev realm), PostgreSQL and the Backstage app on localhost, with oauth2-proxy in front
+in the proxy modes (oauth2Proxy, verifiedToken; none in oidc and oauth2, where Backstage signs in with
+Keycloak itself), configured exactly as the chart renders values/example.yaml with
+global.signIn.mode=<mode> (default oauth2Proxy). --port is where the browser goes.
+First use builds the pinned tools and the Backstage app (a few minutes). Ctrl-C stops everything,
+also while it is still starting.`;
 
 const a = parseArgv(process.argv.slice(2), { string: ['port', 'keycloak-port', 'mode'], boolean: ['help'], alias: { h: 'help' }, camelCase: true });
 if (a.help) {
@@ -53,13 +58,21 @@ const keycloakPort = port('keycloak-port', a.keycloakPort, 8080);
 const t0 = Date.now();
 const log = (l: string): void => console.log(`[dev +${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}`);
 let stack: Stack | undefined;
+let starting: Promise<Stack> | undefined;
 let stopping = false;
+const native = mode === 'oidc' || mode === 'oauth2';
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log('\ndev: stopping oauth2-proxy, Backstage, PostgreSQL and Keycloak...');
-  await stack?.stop();
+  console.log(`\ndev: stopping ${native ? '' : 'oauth2-proxy, '}Backstage, PostgreSQL and Keycloak...`);
+  if (stack) {
+    await stack.stop();
+  } else if (starting) {
+    // Interrupted while starting: stop what runs; the launchers then remove their temp folders.
+    await stopAllProcesses();
+    await starting.catch(() => undefined);
+  }
   console.log('dev: stopped; nothing left running.');
   process.exit(code);
 }
@@ -68,7 +81,7 @@ process.on('SIGTERM', () => void stop(0));
 
 try {
   // Provisioning first, each step with its time: nothing is started until everything is there.
-  for (const tool of ['helm', 'oauth2-proxy', 'keycloak', 'java']) {
+  for (const tool of native ? ['helm', 'keycloak', 'java'] : ['helm', 'oauth2-proxy', 'keycloak', 'java']) {
     const started = Date.now();
     const where = await ensureAny(tool, { log });
     log(`${tool}: ${where} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
@@ -77,17 +90,21 @@ try {
   const chart = await subchartFor((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', log);
   log(`Backstage chart: ${chart.description}`);
   if (chart.kind === 'standin') log('NOTE: the configuration comes from the offline STAND-IN of the upstream Backstage chart (no chart repository reachable); set BACKSTAGE_CHART=<chart .tgz or dir> to use the real one.');
-  stack = await startStack({ proxyPort, keycloakPort, log, values: { global: { signIn: { mode } } } });
+  starting = startStack({ proxyPort, keycloakPort, log, values: { global: { signIn: { mode } } } });
+  stack = await starting;
   console.log(`
 Ready in ${((Date.now() - t0) / 1000).toFixed(0)}s (sign-in mode ${mode}; chart: ${chart.description}).
 
-  Backstage (through oauth2-proxy):  ${stack.publicUrl}
+  ${native ? `Backstage (signs in itself):     ` : 'Backstage (through oauth2-proxy):'}  ${stack.publicUrl}${native ? `  (choose "Sign in using Keycloak")` : ''}
   Keycloak:                          ${stack.keycloak.publicUrl}  (admin console: ${DEV_KEYCLOAK_ADMIN.username} / ${DEV_KEYCLOAK_ADMIN.password})
   Dev users (DEVELOPMENT ONLY):      ${Object.values(DEV_USERS).map((u) => `${u.username} / ${u.password} (${u.groups.join(',')})`).join(';  ')}
 
 Addresses moved from the rendered chart: ${stack.rewrites.map((r) => r.key).join(', ')}.
 Ctrl-C stops everything.`);
 } catch (e) {
-  console.error(`dev: ${e instanceof Error ? e.message : String(e)}`);
-  await stop(1);
+  // An interrupt while starting makes the start fail: stop() is already at work then.
+  if (!stopping) {
+    console.error(`dev: ${e instanceof Error ? e.message : String(e)}`);
+    await stop(1);
+  }
 }

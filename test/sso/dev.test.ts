@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
@@ -21,6 +22,11 @@ function stackProcesses(): Set<string> {
     }
   }
   return out;
+}
+
+/** The temp folders the stack's launchers create (stack files, Keycloak homes, PostgreSQL data). */
+function stackTempDirs(): Set<string> {
+  return new Set(readdirSync(os.tmpdir()).filter((d) => /^bk-(stack|keycloak|postgres)-/.test(d)));
 }
 
 function refused(port: number): Promise<boolean> {
@@ -80,7 +86,7 @@ describe('npm run dev', () => {
     const before = stackProcesses();
     const r = await runDev(['--help']);
     expect(r.code).toBe(0);
-    expect(r.output).toContain('usage: npm run dev -- [--mode oauth2Proxy|verifiedToken]');
+    expect(r.output).toContain('usage: npm run dev -- [--mode oauth2Proxy|verifiedToken|oidc|oauth2]');
     expect(r.output).not.toContain('[dev +');
     expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
   });
@@ -88,12 +94,62 @@ describe('npm run dev', () => {
   it('refuses an unknown mode, port or argument naming it, before starting anything', async () => {
     const mode = await runDev(['--mode', 'saml']);
     expect(mode.code).toBe(2);
-    expect(mode.output).toContain('--mode saml is not a sign-in mode this stack runs; use one of oauth2Proxy, verifiedToken');
+    expect(mode.output).toContain('--mode saml is not a sign-in mode this stack runs; use one of oauth2Proxy, verifiedToken, oidc, oauth2');
     const port = await runDev(['--port', '70000']);
     expect(port.code).toBe(2);
     expect(port.output).toContain('--port 70000 is not a TCP port');
     const extra = await runDev(['--prot', '1']);
     expect(extra.code).toBe(2);
     expect(extra.output).toContain('unknown argument(s): --prot');
+  });
+
+  it('--mode oidc runs no proxy: Backstage itself answers on --port with its Keycloak sign-in, and Ctrl-C leaves nothing', async () => {
+    const before = stackProcesses();
+    const tmpBefore = stackTempDirs();
+    const port = await freePort();
+    const kcPort = await freePort();
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--mode', 'oidc', '--port', String(port), '--keycloak-port', String(kcPort)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 300_000;
+    while (!output.includes('Ctrl-C stops everything.') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
+    expect(output, output.slice(-2000)).toContain('Ctrl-C stops everything.');
+    expect(output).toMatch(new RegExp(`Backstage \\(signs in itself\\): +http://localhost:${port}`));
+    expect(output).not.toContain('oauth2-proxy: ready');
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toMatch(/"signInProvider": "oidc"/);
+    const start = await fetch(`http://127.0.0.1:${port}/api/auth/oidc/start?env=production&scope=openid&origin=${encodeURIComponent(`http://localhost:${port}`)}`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    expect(start.headers.get('location')).toContain(`http://127.0.0.1:${kcPort}/realms/backstage/protocol/openid-connect/auth`);
+    expect([...stackProcesses()].some((p) => /oauth2-proxy/.test(p))).toBe(false);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(await refused(port)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
+    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
+  });
+
+  it('Ctrl-C while the stack is still starting stops what runs and leaves no temp folders', async () => {
+    const before = stackProcesses();
+    const tmpBefore = stackTempDirs();
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--port', String(await freePort()), '--keycloak-port', String(await freePort())], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 180_000;
+    // Keycloak is starting (its home and the stack's folder exist, PostgreSQL runs).
+    while (!/keycloak: starting/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    expect(output, output.slice(-2000)).toMatch(/keycloak: starting/);
+    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d)).length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('nothing left running');
+    expect(output).not.toMatch(/^dev: (?!stopp)/m);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
+    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
-import { CookieJar, request } from '../../scripts/lib/http.ts';
+import { CookieJar, location, request } from '../../scripts/lib/http.ts';
+import { loginFormAction } from '../../scripts/lib/keycloak-page.ts';
 import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
@@ -52,6 +53,21 @@ describe('anonymous', () => {
     expect((await request(`${stack.publicUrl}/api/catalog/entities`)).status).toBe(401);
   });
 
+  it('percent-encoded spellings of the health paths pass the proxy (it matches the decoded path) but Backstage refuses them: 400, never the app', async () => {
+    for (const p of ['/%2ebackstage/health/v1/readiness', '/%2Ebackstage/health/v1/liveness', '/.backstage/health/v1/%72eadiness', '/.backstage/%68ealth/v1/readiness']) {
+      const r = await request(`${stack.publicUrl}${p}`);
+      expect(r.status, p).toBe(400);
+      expect(r.body, p).not.toMatch(/<html|<!doctype|signInProvider/i);
+      expect(JSON.parse(r.body).error.message, p).toMatch(/not in canonical form/);
+    }
+    // What reached Backstage: the raw path, refused at its root (logged by the guard).
+    await new Promise((res) => setTimeout(res, 300));
+    const seen = stack.backstage.logs().join('\n');
+    expect(seen).toMatch(/refused GET \\"\/%2ebackstage\/health\/v1\/readiness\\": request path not in canonical form \(percent-encoded unreserved character %2e\)/);
+    // The byte-exact path still passes unsigned.
+    expect((await request(`${stack.publicUrl}/.backstage/health/v1/readiness`)).status).toBe(200);
+  });
+
   it('forged identity headers sent anonymously never reach Backstage', async () => {
     const forged = { 'x-forwarded-user': 'alice', 'x-forwarded-email': alice.email, 'x-forwarded-preferred-username': 'alice', 'x-forwarded-groups': 'admins', 'x-requested-with': 'XMLHttpRequest' };
     const r = await request(`${stack.publicUrl}/api/auth/oauth2Proxy/refresh?probe=anonymous-forged`, { headers: forged });
@@ -89,6 +105,18 @@ describe('sign-in', () => {
     process.stderr.write(`[sso] screenshot: ${shot}\n`);
   });
 
+  it("sign-out in Chromium goes through /oauth2/sign_out and Keycloak's end-session: the next visit asks for the password", async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${stack.publicUrl}/`);
+    await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
+    await Promise.all([page.waitForRequest((r) => r.url().startsWith(`${stack.publicUrl}/oauth2/sign_out`), { timeout: 30_000 }), page.getByTestId('sign-out').click()]);
+    await page.waitForURL((u) => u.toString().startsWith(`${stack.keycloak.issuer}/protocol/openid-connect/auth`), { timeout: 30_000 });
+    await page.locator('#password').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#kc-form-login').count()).toBe(1);
+    process.stderr.write(`[sso] screenshot: ${await screenshot(page, 'sso-after-sign-out')}\n`);
+    await page.close();
+  });
+
   it('the same flow with a plain HTTP client and a cookie jar', async () => {
     const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
     const id = await identity(jar);
@@ -111,6 +139,71 @@ describe('sign-in', () => {
     expect(id.ref).toBe('user:default/bob');
     expect(id.owns).toContain('group:default/users');
     expect(id.owns).not.toContain('group:default/admins');
+  });
+});
+
+describe('sign-out', () => {
+  /** What Keycloak answers the proxy's next authorization request for this browser: a redirect (SSO) or its form. */
+  async function keycloakAnswer(jar: CookieJar): Promise<'sso' | 'form'> {
+    const { authorize } = await anonymousRedirect(stack.publicUrl, jar);
+    const res = await request(authorize, { jar });
+    if (res.status === 302 && location(res)!.pathname === '/oauth2/callback') return 'sso';
+    expect(loginFormAction(res.body), `Keycloak answered ${res.status}`).toBeTruthy();
+    return 'form';
+  }
+
+  it("/oauth2/sign_out ends the Keycloak SSO session (oauth2-proxy calls Keycloak's end-session with the ID token), not only the proxy cookie", async () => {
+    const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
+    // Keycloak's own session cookie is in the jar: a new proxy login would skip the password.
+    const probe = new CookieJar();
+    for (const c of jar.all().filter((c) => c.host === '127.0.0.1')) probe.store(new URL(`http://${c.host}`), [`${c.name}=${c.value}`]);
+    expect(await keycloakAnswer(probe)).toBe('sso');
+    const out = await request(`${stack.publicUrl}/oauth2/sign_out?rd=%2F`, { jar });
+    expect(out.status).toBe(302);
+    expect(location(out)!.pathname).toBe('/');
+    expect(jar.names('localhost')).not.toContain('_oauth2_proxy_backstage');
+    expect((await identity(jar)).status).toBe(401);
+    expect(await keycloakAnswer(jar)).toBe('form');
+    expect(stack.proxy.logs().join('\n')).not.toMatch(/error while calling backend logout/);
+  });
+
+  it('a copied session cookie outlives sign-out until its next refresh (cookie.refresh), then is refused', async () => {
+    // The cookie session store keeps the whole session in the cookie: sign-out clears the browser's
+    // copy, and a copy taken before lives until the proxy next refreshes it with Keycloak (which
+    // refuses: the SSO session is gone). With the default 4m that is at most 4 minutes; 5s here.
+    await stack.restartProxy({ global: { oauth2Proxy: { cookie: { refresh: '5s' } } } });
+    try {
+      const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
+      const copy = new CookieJar();
+      for (const c of jar.all().filter((c) => c.host === 'localhost')) copy.store(new URL('http://localhost'), [`${c.name}=${c.value}`]);
+      expect((await request(`${stack.publicUrl}/oauth2/sign_out?rd=%2F`, { jar })).status).toBe(302);
+      expect((await identity(copy)).ref).toBe('user:default/alice');
+      await new Promise((res) => setTimeout(res, 6000));
+      expect((await identity(copy)).status).toBe(401);
+    } finally {
+      await stack.restartProxy({ global: { oauth2Proxy: { cookie: { refresh: '4m' } } } });
+    }
+  });
+});
+
+describe('permissions through the proxy', () => {
+  async function token(user: { username: string; password: string }): Promise<{ jar: CookieJar; token: string }> {
+    const { jar } = await loginThroughProxy(stack.publicUrl, user.username, user.password);
+    const id = await identity(jar);
+    return { jar, token: (id.body as { backstageIdentity: { token: string } }).backstageIdentity.token };
+  }
+  const api = (who: { jar: CookieJar; token: string }, method: string, p: string, body?: unknown) =>
+    request(`${stack.publicUrl}/api/catalog${p}`, { method, jar: who.jar, headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  it("bob (group users) cannot delete alice's User entity (403) or refresh it; alice (admins) may refresh", async () => {
+    const b = await token(bob);
+    const a = await token(alice);
+    const entity = JSON.parse((await api(b, 'GET', '/entities/by-name/user/default/alice')).body);
+    expect((await api(b, 'DELETE', `/entities/by-uid/${entity.metadata.uid}`)).status).toBe(403);
+    expect((await api(b, 'POST', '/refresh', { entityRef: 'user:default/alice' })).status).toBe(403);
+    expect((await api(a, 'POST', '/refresh', { entityRef: 'user:default/alice' })).status).toBe(200);
+    expect((await api(b, 'GET', '/entities/by-name/user/default/alice')).status).toBe(200);
+    expect((await identity(a.jar)).ref).toBe('user:default/alice');
   });
 });
 

@@ -46,6 +46,23 @@ describe('verifiedToken mode', () => {
     expect(r.owns).toContain('group:default/admins');
   });
 
+  it('the oauth2Proxy provider is not served at all: forged identity headers straight to Backstage (loopback) get 404', async () => {
+    const res = await fetch(`${stack.backstage.url}/api/auth/oauth2Proxy/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest', 'x-forwarded-preferred-username': 'alice', 'x-forwarded-email': alice.email } });
+    expect(res.status).toBe(404);
+    for (const other of ['oidc', 'oauth2', 'guest']) expect((await fetch(`${stack.backstage.url}/api/auth/${other}/refresh?env=production`, { headers: { 'x-requested-with': 'XMLHttpRequest' } })).status, other).toBe(404);
+  });
+
+  it("/oauth2/sign_out ends the Keycloak session with the verified mode's proxy too (backendLogoutURL in the alpha config)", async () => {
+    const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
+    expect((await refreshVia(stack.publicUrl, jar)).status).toBe(200);
+    const out = await fetch(`${stack.publicUrl}/oauth2/sign_out?rd=%2F`, { headers: { cookie: jar.header(new URL(stack.publicUrl)) ?? '' }, redirect: 'manual' });
+    expect(out.status).toBe(302);
+    // Keycloak's session is gone: its cookie no longer signs anyone in.
+    const r = await codeLogin({ issuer: stack.keycloak.issuer, backchannel: stack.keycloak.url, clientId: DEV_BACKSTAGE_CLIENT.clientId, clientSecret: stack.launch.env.OAUTH2_PROXY_CLIENT_SECRET!, redirectUri: `${stack.publicUrl}/oauth2/callback`, username: alice.username, password: 'wrong-password-on-purpose', jar });
+    expect(r.code).toBeUndefined();
+    expect(stack.proxy.logs().join('\n')).not.toMatch(/error while calling backend logout/);
+  });
+
   it("a token sent by a signed-in bob is replaced by the proxy with bob's own", async () => {
     const forged = await aliceIdToken();
     const { jar } = await loginThroughProxy(stack.publicUrl, bob.username, bob.password);

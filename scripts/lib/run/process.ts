@@ -56,6 +56,20 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Stops every process group started here and still running (SIGTERM, SIGKILL after `graceMs`).
+ * For an interrupt while something is still starting (npm run dev): the launcher waiting on that
+ * process then fails and runs its own cleanup (temporary homes and data directories).
+ */
+export async function stopAllProcesses(graceMs = 5000): Promise<void> {
+  const children = [...live];
+  for (const c of children) killGroup(c, 'SIGTERM');
+  const gone = Promise.all(children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('close', () => resolve())))));
+  const timer = setTimeout(() => children.forEach((c) => killGroup(c, 'SIGKILL')), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
 let hooked = false;
 function hookExit(): void {
   if (hooked) return;

@@ -16,8 +16,8 @@ const backend = createBackend();
 // Before every route, the health endpoints included: only canonical paths get through.
 backend.add(
   rootHttpRouterServiceFactory({
-    configure({ app, applyDefaults }) {
-      app.use(canonicalPathGuard());
+    configure({ app, applyDefaults, logger }) {
+      app.use(canonicalPathGuard(logger));
       applyDefaults();
     },
   }),

@@ -32,8 +32,8 @@ export function nonCanonicalReason(rawPath: string): string | undefined {
   return undefined;
 }
 
-/** Express middleware: 400 for non-canonical request paths (see the file comment). */
-export function canonicalPathGuard() {
+/** Express middleware: 400 for non-canonical request paths (see the file comment), logged. */
+export function canonicalPathGuard(logger?: { warn(message: string): void }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     // req.originalUrl is the request target exactly as received (nothing decoded).
     const raw = req.originalUrl ?? req.url;
@@ -44,6 +44,8 @@ export function canonicalPathGuard() {
       next();
       return;
     }
+    // Before Backstage's request log (which comes with the routes): say here what was refused.
+    logger?.warn(`refused ${req.method} ${JSON.stringify(rawPath)}: request path not in canonical form (${reason})`);
     res.status(400).json({ error: { name: 'InputError', message: `Request path is not in canonical form (${reason}); use the plain path` } });
   };
 }
