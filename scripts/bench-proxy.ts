@@ -8,9 +8,8 @@
  * alternate in slices so both see the same machine load. Targets: throughput through the proxy at
  * least 90% of direct, p50 added at most 1 ms. The last line is `proxy/direct throughput ratio: <x>`.
  */
-import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { parseArgv } from 'zx';
+import { load as loadFor, pct, type Phase } from './lib/bench-load.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { backstageIdentity, loginThroughProxy } from './lib/login.ts';
 import { residentBytes } from './lib/run/backstage.ts';
@@ -20,46 +19,7 @@ const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency'] 
 const seconds = Number(a.seconds ?? 10);
 const concurrency = Number(a.concurrency ?? 8);
 const slices = 5;
-
-interface Phase {
-  latencies: number[];
-  errors: number;
-  ms: number;
-}
-
-/** Closed-loop load for `ms`: `concurrency` workers on keep-alive connections. */
-async function load(url: string, headers: Record<string, string>, ms: number): Promise<Phase> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + ms;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const t = performance.now();
-      const req = http.get(url, { agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - t);
-          else errors++;
-          resolve();
-        });
-      });
-      req.on('error', () => (errors++, resolve()));
-    });
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) await one();
-    }),
-  );
-  agent.destroy();
-  return { latencies, errors, ms: performance.now() - start };
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
+const load = (url: string, headers: Record<string, string>, ms: number): Promise<Phase> => loadFor(url, headers, ms, concurrency);
 
 const stack = await startStack({ log: (l) => console.error(l) });
 try {
