@@ -2,10 +2,12 @@
  * npm run verify -- [--context <ctx>] [--kubeconfig <file>] [--namespace backstage] [--release backstage]
  *                   [--url <public URL>] [--user alice] [--password <pw>] [--api-only] [--yes]
  *
- * Checks an installed release through the Kubernetes API (Deployment available, hardened
- * oauth2-proxy sidecar with the pinned image, Service on the proxy port, the three secret keys, no
- * secret literal in the pod spec, the NetworkPolicy), then over HTTP: an anonymous request is sent
- * to Keycloak with the right client id and redirect URI, and a login yields the Backstage identity.
+ * Checks an installed release through the Kubernetes API, for its sign-in mode (proxy modes:
+ * Deployment available, hardened oauth2-proxy sidecar with the pinned image, Service on the proxy
+ * port, the three secret keys, no secret literal in the pod spec, the NetworkPolicy; native modes:
+ * no sidecar, Service and NetworkPolicy on Backstage's port, client and session secrets from
+ * Secrets), then over HTTP: the sign-in is sent to Keycloak with the right client id, redirect URI
+ * and PKCE, and a login yields the Backstage identity.
  * Prints a table; exits 1 naming each failed check. --api-only skips HTTP (e.g. a kwok cluster,
  * whose pods serve nothing). The public URL, issuer and client id are read from the release.
  */
@@ -54,7 +56,7 @@ export async function verify(v: VerifyArgs, log: (l: string) => void = console.e
   if (!publicUrl) return [...checks, { name: 'public URL known', ok: false, detail: 'not found in the release; pass --url' }];
   if (!v.password) return [...checks, { name: `password of ${v.user}`, ok: false, detail: 'pass --password or BK_VERIFY_PASSWORD' }];
   const authorizeUrl = facts.loginUrl ?? (facts.issuerUrl ? `${facts.issuerUrl}/protocol/openid-connect/auth` : undefined);
-  return [...checks, ...(await verifyHttp({ publicUrl, clientId: facts.clientId, authorizeUrl, user: v.user, password: v.password }))];
+  return [...checks, ...(await verifyHttp({ mode: facts.mode, publicUrl, clientId: facts.clientId, authorizeUrl, user: v.user, password: v.password }))];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,8 +4,12 @@
  * check, so one run reports every problem.
  */
 import * as k8s from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { backstageIdentity, loginThroughProxy, anonymousRedirect } from './login.ts';
+import { CookieJar } from './http.ts';
+import { loginNative, nativeStart, type NativeProvider } from './login-native.ts';
+import { loginThroughProxy, anonymousRedirect } from './login.ts';
+import { request } from './http.ts';
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
 import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
 import { selector } from './kube.ts';
@@ -24,6 +28,8 @@ export interface ReleaseRef {
 
 /** What the HTTP checks need, read from the release's own objects. */
 export interface ReleaseFacts {
+  /** global.signIn.mode of the release (BACKSTAGE_SIGNIN_MODE of its Backstage container). */
+  mode?: string;
   publicUrl?: string;
   issuerUrl?: string;
   loginUrl?: string;
@@ -55,6 +61,13 @@ export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promis
   add('Deployment is available', available?.status === 'True' && ready >= 1 && (dep.status?.updatedReplicas ?? 0) === (dep.spec?.replicas ?? 1), `${depName}: Available=${available?.status ?? 'unknown'}, ${ready}/${dep.spec?.replicas ?? 1} available, ${dep.status?.updatedReplicas ?? 0} updated`);
 
   const podSpec = dep.spec!.template.spec!;
+  const backstage = podSpec.containers.find((c) => c.name === 'backstage-backend');
+  // Releases from before the native modes carry no BACKSTAGE_SIGNIN_MODE: they are proxy releases.
+  facts.mode = backstage?.env?.find((e) => e.name === 'BACKSTAGE_SIGNIN_MODE')?.value ?? 'oauth2Proxy';
+  if (facts.mode === 'oidc' || facts.mode === 'oauth2') {
+    await verifyNative(kc, ref, dep, checks, facts);
+    return { checks, facts };
+  }
   const sidecar = podSpec.containers.find((c) => c.name === 'oauth2-proxy');
   const pinned = `oauth2-proxy:${OAUTH2_PROXY_VERSION}`;
   add('oauth2-proxy sidecar with the pinned image', !!sidecar && (sidecar.image ?? '').endsWith(pinned), sidecar ? `image ${sidecar.image}` : `no container named oauth2-proxy in ${depName}`);
@@ -132,7 +145,69 @@ export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promis
   return { checks, facts };
 }
 
+/** The object checks of a native-mode release (oidc, oauth2): no sidecar, Backstage's own port. */
+async function verifyNative(kc: k8s.KubeConfig, ref: ReleaseRef, dep: V1Deployment, checks: Check[], facts: ReleaseFacts): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const net = kc.makeApiClient(k8s.NetworkingV1Api);
+  const { namespace, release } = ref;
+  const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
+  const depName = dep.metadata!.name!;
+  const podSpec = dep.spec!.template.spec!;
+  const backstage = podSpec.containers.find((c) => c.name === 'backstage-backend');
+  add(`no oauth2-proxy sidecar (sign-in mode ${facts.mode})`, podSpec.containers.length === 1 && !!backstage, `containers: ${podSpec.containers.map((c) => c.name).join(', ')}`);
+  const pods: V1Pod[] = (await core.listNamespacedPod({ namespace, labelSelector: selector(dep.spec!.selector.matchLabels ?? {}) })).items;
+  const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+  add('a Backstage pod is Running', running.length > 0, `${running.length}/${pods.length} pods Running`);
+  const problems = podSpec.containers.flatMap((c) => hardeningProblems(c, podSpec).map((p) => `${c.name}: ${p}`));
+  add('hardened securityContext (non-root, read-only, no escalation, no capabilities, RuntimeDefault)', problems.length === 0, problems.length ? problems.join('; ') : `${podSpec.containers.map((c) => c.name).join(', ')} hardened`);
+  const labels = { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'backstage' };
+  const svc = (await core.listNamespacedService({ namespace, labelSelector: selector(labels) })).items[0];
+  const target = svc?.spec?.ports?.[0]?.targetPort;
+  add("Service targets Backstage's port", !!svc && target === 'backend' && (backstage?.ports ?? []).some((p) => p.name === 'backend'), svc ? `${svc.metadata!.name} -> targetPort ${String(target)}` : 'no Service labelled for the release');
+  // The client id, client secret and session secret Backstage reads, from Secrets.
+  const secretValues: string[] = [];
+  const missing: string[] = [];
+  for (const envName of ['KEYCLOAK_CLIENT_ID', 'KEYCLOAK_CLIENT_SECRET', 'AUTH_SESSION_SECRET']) {
+    const r = backstage?.env?.find((e) => e.name === envName)?.valueFrom?.secretKeyRef;
+    if (!r?.name) {
+      missing.push(`${envName} is not from a Secret`);
+      continue;
+    }
+    try {
+      const raw = (await core.readNamespacedSecret({ name: r.name, namespace })).data?.[r.key];
+      if (!raw) {
+        missing.push(`${r.name} has no key ${r.key}`);
+        continue;
+      }
+      const value = Buffer.from(raw, 'base64').toString('utf8');
+      if (envName === 'KEYCLOAK_CLIENT_ID') facts.clientId = value;
+      else secretValues.push(value);
+    } catch (e) {
+      missing.push(`Secret ${r.name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  add('Secrets hold the client id, client secret and session secret', missing.length === 0, missing.length ? missing.join('; ') : 'KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET, AUTH_SESSION_SECRET by secretKeyRef');
+  const specText = JSON.stringify(podSpec) + JSON.stringify(running[0]?.spec ?? {});
+  const leaked = secretValues.filter((v) => v.length >= 8 && specText.includes(v)).length;
+  const literalEnv = podSpec.containers.flatMap((c) => (c.env ?? []).filter((e) => /SECRET|PASSWORD|TOKEN/.test(e.name) && e.value !== undefined).map((e) => `${c.name}/${e.name}`));
+  add('no secret literal in the pod spec', leaked === 0 && literalEnv.length === 0, leaked || literalEnv.length ? `${leaked} secret value(s) found in the spec; literal env: ${literalEnv.join(', ') || 'none'}` : 'secrets only through secretKeyRef');
+  // Public URL and issuer from the rendered app-config.
+  const cm = (await core.listNamespacedConfigMap({ namespace })).items.find((c) => c.metadata?.name?.endsWith('-app-config') && c.data?.['app-config.yaml']);
+  const appConfig = (parseYaml(cm?.data?.['app-config.yaml'] ?? '') ?? {}) as { app?: { baseUrl?: string }; backstageKeycloak?: { endSessionUrl?: string } };
+  facts.publicUrl = appConfig.app?.baseUrl;
+  facts.issuerUrl = appConfig.backstageKeycloak?.endSessionUrl?.replace(/\/protocol\/openid-connect\/logout$/, '');
+  add('app-config names the public URL and Keycloak', !!facts.publicUrl && !!facts.issuerUrl, `public ${facts.publicUrl ?? '?'}, issuer ${facts.issuerUrl ?? '?'}`);
+  const podLabels = dep.spec!.template.metadata!.labels ?? {};
+  const ours = (await net.listNamespacedNetworkPolicy({ namespace })).items.find(
+    (p) => p.metadata?.labels?.['app.kubernetes.io/name'] === 'backstage-keycloak' && Object.entries(p.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v),
+  );
+  const ports = (ours?.spec?.ingress ?? []).flatMap((r) => (r.ports ?? []).map((p) => String(p.port)));
+  add("NetworkPolicy admits only Backstage's port", !!ours && ports.length > 0 && ports.every((p) => p === 'backend'), ours ? `${ours.metadata!.name}: ports ${ports.join(', ')}` : `no NetworkPolicy of this chart selects ${depName}'s pods`);
+}
+
 export interface HttpCheckOptions {
+  /** Sign-in mode of the release (facts.mode); default oauth2Proxy. */
+  mode?: string;
   publicUrl: string;
   clientId?: string;
   /** Keycloak authorization endpoint expected (login URL, or <issuer>/protocol/openid-connect/auth). */
@@ -143,6 +218,8 @@ export interface HttpCheckOptions {
 
 /** The HTTP checks of `npm run verify`: anonymous redirect, then a real login. */
 export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
+  if (o.mode === 'oidc' || o.mode === 'oauth2') return verifyHttpNative(o, o.mode);
+  const provider = o.mode === 'verifiedToken' ? 'oidcProxy' : 'oauth2Proxy';
   const checks: Check[] = [];
   const redirectUri = `${o.publicUrl}/oauth2/callback`;
   try {
@@ -159,9 +236,42 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
   }
   try {
     const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
-    const id = await backstageIdentity(o.publicUrl, jar);
-    const ref = typeof id.body === 'object' ? id.body.backstageIdentity?.identity.userEntityRef : undefined;
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: id.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${(id.body as { backstageIdentity: { identity: { ownershipEntityRefs: string[] } } }).backstageIdentity.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${id.status}: ${String(typeof id.body === 'string' ? id.body : JSON.stringify(id.body)).slice(0, 200)}` });
+    const res = await request(new URL(`/api/auth/${provider}/refresh`, o.publicUrl), { jar, headers: { 'x-requested-with': 'XMLHttpRequest' } });
+    let body: { backstageIdentity?: { identity: { userEntityRef: string; ownershipEntityRefs: string[] } } } | undefined;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      body = undefined;
+    }
+    const ref = body?.backstageIdentity?.identity.userEntityRef;
+    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: res.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.backstageIdentity!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${res.status}: ${res.body.slice(0, 200)}` });
+  } catch (e) {
+    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
+  }
+  return checks;
+}
+
+/** The HTTP checks of a native-mode release: the sign-in start goes to Keycloak, then a real login. */
+async function verifyHttpNative(o: HttpCheckOptions, provider: NativeProvider): Promise<Check[]> {
+  const checks: Check[] = [];
+  const redirectUri = `${o.publicUrl}/api/auth/${provider}/handler/frame`;
+  try {
+    const { authorize } = await nativeStart(o.publicUrl, provider, new CookieJar());
+    const endpointOk = !o.authorizeUrl || `${authorize.origin}${authorize.pathname}` === o.authorizeUrl;
+    const q = authorize.searchParams;
+    checks.push({
+      name: `the sign-in (${provider}) is redirected to Keycloak`,
+      ok: endpointOk && (!o.clientId || q.get('client_id') === o.clientId) && q.get('redirect_uri') === redirectUri && q.get('code_challenge_method') === 'S256',
+      detail: `${authorize.origin}${authorize.pathname} client_id=${q.get('client_id')} redirect_uri=${q.get('redirect_uri')} code_challenge_method=${q.get('code_challenge_method')}`,
+    });
+  } catch (e) {
+    checks.push({ name: `the sign-in (${provider}) is redirected to Keycloak`, ok: false, detail: (e as Error).message });
+    return checks;
+  }
+  try {
+    const { response } = await loginNative(o.publicUrl, provider, o.user, o.password);
+    const id = response.backstageIdentity?.identity;
+    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: id?.userEntityRef === `user:default/${o.user}`, detail: id ? `${id.userEntityRef}, owns ${id.ownershipEntityRefs.join(', ')}` : 'no identity' });
   } catch (e) {
     checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
   }

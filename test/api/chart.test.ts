@@ -67,11 +67,15 @@ afterAll(async () => {
 
 describe('on a real API server', () => {
   it.each([
-    ['example', EXAMPLE_VALUES],
-    ['kind (with the dev Keycloak subchart)', path.join(repoRoot, 'values', 'kind.yaml')],
-    ['GitOps', path.join(repoRoot, 'values', 'gitops-example.yaml')],
-  ])('the API server accepts every object rendered from the %s values and keeps every field of it (server-side dry run)', async (_name, valuesFile) => {
-    const res = await helmTemplate(await chartDir(), { valuesFiles: [valuesFile], set: BASE_SET, namespace: 'default', release: RELEASE });
+    ['example', EXAMPLE_VALUES, []],
+    ['kind (with the dev Keycloak subchart)', path.join(repoRoot, 'values', 'kind.yaml'), []],
+    ['GitOps', path.join(repoRoot, 'values', 'gitops-example.yaml'), []],
+    ['example, sign-in mode verifiedToken', EXAMPLE_VALUES, ['global.signIn.mode=verifiedToken']],
+    ['example, sign-in mode oidc', EXAMPLE_VALUES, ['global.signIn.mode=oidc']],
+    ['example, sign-in mode oauth2', EXAMPLE_VALUES, ['global.signIn.mode=oauth2']],
+    ['GitOps, sign-in mode oidc', path.join(repoRoot, 'values', 'gitops-example.yaml'), ['global.signIn.mode=oidc', 'global.signIn.session.existingSecret=backstage-session']],
+  ])('the API server accepts every object rendered from the %s values and keeps every field of it (server-side dry run)', async (_name, valuesFile, set) => {
+    const res = await helmTemplate(await chartDir(), { valuesFiles: [valuesFile], set: [...BASE_SET, ...(set as string[])], namespace: 'default', release: RELEASE });
     expect(res.ok, res.stderr).toBe(true);
     const api = k8s.KubernetesObjectApi.makeApiClient(kc);
     // Pods are admitted only once the controller-manager has made the namespace's default ServiceAccount.
@@ -151,6 +155,55 @@ describe('on a real API server', () => {
     // The first upgrade after install does not roll the pod either (the checksum covers inputs).
     expect((await apps().listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name).sort()).toEqual(rs.items.map((r) => r.metadata!.name).sort());
     await helmRun(['uninstall', 'gen', '--namespace', ns, '--wait']);
+  });
+
+  it('helm upgrade with only the mode changed swaps the sidecar out and back, NOTES say what to change in Keycloak, and the generated session secret is kept', async () => {
+    const ns = 'bk-api-modes';
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const dir = await chartDir();
+    const run = async (cmd: string, mode: string) => {
+      const out = await $({ quiet: true, nothrow: true })`${helm} ${cmd} modes ${dir} --namespace ${ns} --values ${EXAMPLE_VALUES} --set ${BASE_SET[0]!} --set global.signIn.mode=${mode} --wait --timeout 180s --kubeconfig ${kubeconfigPath} ${cmd === 'install' ? ['--create-namespace'] : []}`;
+      if (!out.ok) throw new Error(`helm ${cmd} (${mode}) failed:\n${out.stderr}`);
+      return out.stdout;
+    };
+    const containers = async () => (await apps().readNamespacedDeployment({ name: 'modes-backstage', namespace: ns })).spec!.template.spec!.containers.map((c) => c.name);
+    const target = async () => (await core.readNamespacedService({ name: 'modes-backstage', namespace: ns })).spec!.ports![0]!.targetPort;
+    const secret = async () => (await core.readNamespacedSecret({ name: 'modes-oauth2-proxy', namespace: ns })).data ?? {};
+    const verifyAll = async () => (await verifyObjects(kc, { namespace: ns, release: 'modes' })).checks;
+
+    expect(await run('install', 'oauth2Proxy')).not.toContain('SIGN-IN MODE CHANGES');
+    expect(await containers()).toEqual(['backstage-backend', 'oauth2-proxy']);
+
+    const toOidc = await run('upgrade', 'oidc');
+    expect(toOidc).toContain('SIGN-IN MODE CHANGES from oauth2Proxy to oidc');
+    expect(toOidc).toContain('https://backstage.example.com/api/auth/oidc/handler/frame');
+    expect(toOidc).toMatch(/remove https:\/\/backstage\.example\.com\/oauth2\/callback once the rollout is done/);
+    expect(await containers()).toEqual(['backstage-backend']);
+    expect(await target()).toBe('backend');
+    const checks = await verifyAll();
+    expect(checks.filter((c) => !c.ok), formatChecks(checks)).toEqual([]);
+    expect(checks.map((c) => c.name)).toContain("Service targets Backstage's port");
+    const session = (await secret())['session-secret'];
+    expect(Buffer.from(session!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect((await secret())['cookie-secret']).toBeUndefined();
+    expect((await core.listNamespacedConfigMap({ namespace: ns })).items.map((c) => c.metadata!.name)).not.toContain('modes-oauth2-proxy');
+
+    const rs = (await apps().listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name).sort();
+    expect(await run('upgrade', 'oidc')).not.toContain('SIGN-IN MODE CHANGES');
+    expect((await secret())['session-secret']).toBe(session);
+    expect((await apps().listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata!.name).sort()).toEqual(rs);
+
+    const toOauth2 = await run('upgrade', 'oauth2');
+    expect(toOauth2).toContain('SIGN-IN MODE CHANGES from oidc to oauth2');
+    expect((await secret())['session-secret']).toBe(session);
+
+    const back = await run('upgrade', 'oauth2Proxy');
+    expect(back).toContain('SIGN-IN MODE CHANGES from oauth2 to oauth2Proxy');
+    expect(await containers()).toEqual(['backstage-backend', 'oauth2-proxy']);
+    expect(await target()).toBe('oauth2-proxy');
+    const proxyChecks = await verifyAll();
+    expect(proxyChecks.filter((c) => !c.ok), formatChecks(proxyChecks)).toEqual([]);
+    await helmRun(['uninstall', 'modes', '--namespace', ns, '--wait']);
   });
 
   it('helm rollback returns to the first revision', async () => {

@@ -17,6 +17,10 @@ import { LoginError } from '../../scripts/lib/login.ts';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
 import { startTestIssuer, type TestIssuer } from '../harness/test-issuer.ts';
+import { busyboxApplets, runTestPod } from '../helpers/test-pod.ts';
+import { renderRelease } from '../../scripts/lib/release.ts';
+import type { SubchartMode } from '../../scripts/lib/chart.ts';
+import { EXAMPLE_VALUES } from '../../scripts/lib/run/stack.ts';
 import { ALL_PROVIDERS, providerStatus } from './helpers.ts';
 
 const CLIENT = { clientId: 'backstage', clientSecret: 'native-test-client-secret' };
@@ -42,6 +46,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
     let bs: BackstageHandle;
     let iss: TestIssuer;
     let tmp: string;
+    let port: number;
 
     /** The whole popup flow for `claims`, as Keycloak's login would answer. */
     async function signIn(claims: Record<string, unknown>, jar = new CookieJar(), base = bs.url) {
@@ -53,7 +58,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
       iss = await startTestIssuer(CLIENT);
       tmp = await mkdtemp(path.join(os.tmpdir(), `bk-native-${mode}-`));
       const config = path.join(tmp, `app-config.${mode}.yaml`);
-      const port = await freePort();
+      port = await freePort();
       // The app's public URL is where the browser reaches the backend: origin checks and the
       // redirect URI derive from it.
       await writeFile(config, providerConfig(mode, iss, `http://127.0.0.1:${port}`));
@@ -164,6 +169,26 @@ for (const mode of ['oidc', 'oauth2'] as const) {
         expect((await nativeRefresh(bs.url, mode, jar)).status).not.toBe(200);
       });
     }
+
+    it("the chart's `helm test` pod (its rendered script and env, in busybox) passes against this Backstage", async () => {
+      const applets = await busyboxApplets();
+      try {
+        const release = await renderRelease({
+          subchart: (process.env.BK_SUBCHART as SubchartMode | undefined) ?? 'auto',
+          valuesFiles: [EXAMPLE_VALUES],
+          values: {
+            global: { host: `127.0.0.1:${port}`, allowInsecureHttp: true, signIn: { mode }, keycloak: { issuerUrl: iss.issuer, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret } },
+            backstage: { backstage: { appConfig: { backend: { csp: { 'upgrade-insecure-requests': false } } } } },
+          },
+        });
+        const res = await runTestPod(release, applets.dir, 'http://backstage:7007', bs.url);
+        expect(res.targetUrl).toMatch(new RegExp(`^http://backstage:7007/api/auth/${mode}/start\\?`));
+        expect(res.output).toContain(`OK: anonymous request redirected to ${iss.issuer}/protocol/openid-connect/auth with client_id, redirect_uri http://127.0.0.1:${port}/api/auth/${mode}/handler/frame and PKCE S256`);
+        expect(res.ok, res.output).toBe(true);
+      } finally {
+        await applets.cleanup();
+      }
+    });
 
     it('sign-out clears the refresh cookie: the next refresh signs no one in', async () => {
       const { jar } = await signIn(ALICE);
