@@ -12,7 +12,9 @@ describe('local launch of the rendered sidecar', () => {
     expect(launch.args).toEqual(['--alpha-config=']);
     expect(launch.env.OAUTH2_PROXY_CLIENT_SECRET).toBe('example-client-secret-NOT-REAL');
     expect(launch.env.OAUTH2_PROXY_COOKIE_SECRET).toBe('fake-cookie-secret-for-docs-0001');
-    expect(launch.rewritten.map((r) => r.key).sort()).toEqual(['OAUTH2_PROXY_HTTP_ADDRESS', 'OAUTH2_PROXY_METRICS_ADDRESS', 'OAUTH2_PROXY_OIDC_ISSUER_URL', 'OAUTH2_PROXY_REDIRECT_URL', 'OAUTH2_PROXY_UPSTREAMS']);
+    expect(launch.rewritten.map((r) => r.key).sort()).toEqual(['OAUTH2_PROXY_BACKEND_LOGOUT_URL', 'OAUTH2_PROXY_HTTP_ADDRESS', 'OAUTH2_PROXY_METRICS_ADDRESS', 'OAUTH2_PROXY_OIDC_ISSUER_URL', 'OAUTH2_PROXY_REDIRECT_URL', 'OAUTH2_PROXY_UPSTREAMS']);
+    // Sign-out's server-side call to Keycloak's end-session endpoint keeps its {id_token} placeholder.
+    expect(launch.env.OAUTH2_PROXY_BACKEND_LOGOUT_URL).toBe('http://127.0.0.1:18080/realms/backstage/protocol/openid-connect/logout?id_token_hint={id_token}');
     expect(launch.env.OAUTH2_PROXY_OIDC_ISSUER_URL).toBe('http://127.0.0.1:18080/realms/backstage');
     expect(launch.env.OAUTH2_PROXY_REDIRECT_URL).toBe('http://localhost:14180/oauth2/callback');
     expect(launch.env.OAUTH2_PROXY_UPSTREAMS).toBe('http://127.0.0.1:17007/');
