@@ -19,7 +19,8 @@ import * as k8s from '@kubernetes/client-node';
 import { resolveBackstageChart } from './lib/chart.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
-import { ensureTool, parseVersion, repoRoot } from './lib/tools.ts';
+import { ensureTool, parseVersion } from './lib/tools/index.ts';
+import { repoRoot } from './lib/paths.ts';
 import { formatChecks } from './lib/verify.ts';
 import { verify } from './verify.ts';
 

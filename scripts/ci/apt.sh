@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent Debian packages the test tiers need. Installs only what is missing, runs
 # `apt-get update` at most once, never pulls recommends. Add packages to the list below.
-#   postgresql  throwaway database for the SSO tier (test/harness/postgres.ts)
-#   chromium    headless browser driven by playwright-core (test/harness/browser.ts)
+#   postgresql  throwaway database for the SSO tier (scripts/lib/run/postgres.ts)
+#   chromium    headless browser driven by playwright-core (test/harness/browser.ts; chromium path in scripts/lib/run/apt.ts)
 #   busybox     the `helm test` pod's shell and wget, run by the unit tier (test/unit/helm-test-pod.test.ts)
 set -euo pipefail
 packages=(postgresql chromium busybox)

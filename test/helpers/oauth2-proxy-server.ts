@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { containerEnv, renderedSidecar } from '../../scripts/lib/sidecar.ts';
-import { ensureTool } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import type { Manifest } from './chart.ts';
 
 const ALPHA_PATH = '/etc/oauth2-proxy/alpha-config.yaml';

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { chartMeta, STANDIN_DIR } from '../../scripts/lib/chart.ts';
 import { BACKSTAGE_OCI, buildDependency } from '../../scripts/lib/chart-dependency.ts';
-import { ensureTool, repoRoot } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { freePort } from '../helpers/oauth2-proxy-server.ts';
 
 async function pin() {

@@ -5,7 +5,7 @@ import { render } from '../helpers/chart.ts';
 import { parse as parseYaml } from 'yaml';
 import { expectedReadme, expectedSchema, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
 import { parseModifiers, valuesSchema } from '../../scripts/lib/values-schema.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 /** Leaf keys of values.yaml that users set (lists and the pre-wired subchart blocks count as one). */
 function leaves(v: unknown, prefix = ''): string[] {

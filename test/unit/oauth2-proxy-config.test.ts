@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { ensureTool } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { envOf, render, type Manifest } from '../helpers/chart.ts';
 import { configTest as proxyConfigTest } from '../helpers/oauth2-proxy-server.ts';
 
