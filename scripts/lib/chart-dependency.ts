@@ -2,7 +2,7 @@
  * `helm dependency build` of the upstream Backstage chart, and what to tell the user when it fails:
  * the repository, the version and the ways to get that exact chart.
  */
-import { $ } from 'zx';
+import { $, type Duration } from 'zx';
 import type { Dependency } from './chart.ts';
 
 /** OCI location of the same chart, published next to the Helm repository. */
@@ -25,7 +25,7 @@ export function dependencyBuildFailure(dep: Dependency, why: string): string {
  * Runs `helm repo add` for the dependency's repository and `helm dependency build` in `chartDir`,
  * with a private repository config under `helmHome` (the user's `helm repo` list is left alone).
  */
-export async function buildDependency(opts: { helm: string; chartDir: string; dep: Dependency; helmHome: string; timeout?: `${number}s` }): Promise<{ ok: true } | { ok: false; why: string; message: string }> {
+export async function buildDependency(opts: { helm: string; chartDir: string; dep: Dependency; helmHome: string; timeout?: Duration }): Promise<{ ok: true } | { ok: false; why: string; message: string }> {
   const env = { ...process.env, HELM_REPOSITORY_CONFIG: `${opts.helmHome}/repositories.yaml`, HELM_REPOSITORY_CACHE: `${opts.helmHome}/cache` };
   const run = $({ cwd: opts.chartDir, quiet: true, nothrow: true, timeout: opts.timeout ?? '90s', env });
   let out = await run`${opts.helm} repo add backstage-upstream ${opts.dep.repository ?? ''} --force-update`;

@@ -4,6 +4,7 @@
  * Secret. Only the listen addresses move to free loopback ports. Outbound HTTP(S) is sent to a
  * closed loopback port, so nothing leaves the machine even if a configuration asked it to.
  */
+import type { V1Container } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -30,6 +31,25 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * Values for credentials the release reads from existing Secrets (not rendered, so not visible
+ * here), valid for oauth2-proxy: what a user's Secret would hold.
+ */
+const EXISTING_SECRET_VALUES: Record<string, string> = {
+  OAUTH2_PROXY_CLIENT_ID: 'backstage',
+  OAUTH2_PROXY_CLIENT_SECRET: 'existing-client-secret',
+  OAUTH2_PROXY_COOKIE_SECRET: 'existing-cookie-secret-32-chars0',
+};
+
+/** The sidecar's env as Kubernetes builds it; Secrets the chart does not render stand for a user's existing Secret. */
+function sidecarEnv(m: Manifest, c: V1Container): Record<string, string> {
+  const rendered = new Set(m.all('Secret').map((s) => s.metadata.name));
+  const existing = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef && !rendered.has(e.valueFrom.secretKeyRef.name!));
+  const env = containerEnv(m.objects, { ...c, env: (c.env ?? []).filter((e) => !existing.includes(e)) });
+  for (const e of existing) env[e.name] = EXISTING_SECRET_VALUES[e.name] ?? 'x';
+  return env;
+}
+
+/**
  * Args and env of the rendered sidecar, with the alpha config (if any) written where the args
  * point. The caller removes `dir`.
  */
@@ -42,7 +62,7 @@ export async function sidecarProcess(m: Manifest): Promise<{ args: string[]; env
     await writeFile(file, m.configMap(`${c.envFrom![0]!.configMapRef!.name}-alpha`).data!['alpha-config.yaml']!);
     args = args.map((a) => a.replace(ALPHA_PATH, file));
   }
-  return { args, env: { PATH: process.env.PATH ?? '', ...NOWHERE, ...containerEnv(m.objects, c) }, dir };
+  return { args, env: { PATH: process.env.PATH ?? '', ...NOWHERE, ...sidecarEnv(m, c) }, dir };
 }
 
 /** `oauth2-proxy --config-test` on the rendered configuration. */

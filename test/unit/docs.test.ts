@@ -106,3 +106,21 @@ describe('schema generation from annotations', () => {
     expect(() => valuesSchema([{ text: '## @param n Null.\nn: null', prefix: '' }], { title: '', description: '' })).toThrow(/n: the default is null/);
   });
 });
+
+describe('chart helpers', () => {
+  it('every define in templates/_*.tpl is documented with Usage and Params (the comment above it names it)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = (await readdir(path.join(repoRoot, 'templates'))).filter((f) => /^_.*\.tpl$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const undocumented: string[] = [];
+    for (const f of files) {
+      const text = await readFile(path.join(repoRoot, 'templates', f), 'utf8');
+      for (const m of text.matchAll(/\{\{-? define "([^"]+)" -?\}\}/g)) {
+        const before = text.slice(0, m.index);
+        const comment = before.slice(before.lastIndexOf('{{/*'));
+        if (!(comment.includes('Usage:') && comment.includes('Params:') && comment.includes(m[1]!))) undocumented.push(`${f}: ${m[1]}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+  });
+});

@@ -26,6 +26,12 @@ describe('Helm 3', () => {
     expect(v3.stderr).toMatch(/ends with "\/": remove the trailing slash/);
   });
 
+  it('enforces our generated schema: a misspelt key fails naming it', async () => {
+    const { v3 } = await both({ valuesFiles: [EXAMPLE_VALUES], values: { global: { keycloak: { issuerURL: 'https://kc.example.com/realms/x' } } } });
+    expect(v3.ok).toBe(false);
+    expect(v3.stderr).toMatch(/global\/keycloak.*issuerURL/);
+  });
+
   it('enforces the upstream chart schema', async () => {
     const { v3 } = await both({ valuesFiles: [EXAMPLE_VALUES], values: { backstage: { backstage: { notAKey: true } } } });
     expect(v3.ok).toBe(false);
