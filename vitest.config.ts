@@ -47,6 +47,18 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        test: {
+          // A real kind cluster on the offline node image (scripts/kind/), created once per run by the
+          // global setup and deleted at the end (BK_KEEP_CLUSTER=1 keeps it); see test/cluster/.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          globalSetup: ['test/cluster/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -2,9 +2,10 @@
  * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage]
  *               [--release backstage] [--cluster backstage-keycloak] [--skip-build] [--timeout 10m]
  *
- * From nothing to a verified login on kind: checks docker, kind and helm; creates (or reuses) the
- * kind cluster from dev/kind/cluster.yaml; builds the Backstage image from backstage/ and loads it
- * into kind; `helm upgrade --install --wait` with the kind values (the upstream chart comes from
+ * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
+ * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
+ * (scripts/kind/, built from the package registries on first use); builds the Backstage image
+ * from backstage/ and loads it into kind; `helm upgrade --install --wait` with the kind values (the upstream chart comes from
  * `helm dependency build`); then runs verify and prints the URLs and dev credentials.
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
@@ -22,6 +23,8 @@ import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
 import { ensureTool, parseVersion, repoRoot } from './lib/tools.ts';
 import { formatChecks } from './lib/verify.ts';
 import { verify } from './verify.ts';
+import { createCluster, runKind } from './kind/cluster.ts';
+import { ensureDocker } from './kind/docker.ts';
 
 const IMAGE = 'ghcr.io/backstage-keycloak/backstage:0.1.0';
 
@@ -54,38 +57,30 @@ async function main(): Promise<void> {
   };
   if (!existsSync(valuesFile)) throw new Error(`values file ${valuesFile} does not exist (--values)`);
 
-  const tools = await step('check tools (docker, kind, helm)', async () => {
+  const tools = await step('check tools (docker, helm)', async () => {
     const missing: string[] = [];
     const helm = await ensureTool('helm').catch((e: Error) => (missing.push(`helm: ${e.message.split('\n')[0]}`), ''));
-    let kind = '';
     if (!existing) {
-      const docker = await $({ quiet: true, nothrow: true })`docker info --format {{.ServerVersion}}`;
-      if (!docker.ok) missing.push(`docker: the Docker engine is not reachable (${(docker.stderr.trim().split('\n')[0] ?? '') || 'docker not found'}). Install Docker and start it, or pass --context to use an existing cluster.`);
-      kind = await ensureTool('kind').catch((e: Error) => (missing.push(`kind: ${e.message.split('\n')[0]}`), ''));
+      // Starts Debian's dockerd when no engine answers (scripts/ci/docker.sh).
+      await ensureDocker((l) => console.log(l)).catch((e: Error) => missing.push(`docker: ${e.message} Or pass --context to use an existing cluster.`));
     }
     if (missing.length) throw new Error(`missing tools:\n  - ${missing.join('\n  - ')}`);
-    console.log(`    helm ${helm}${kind ? `, kind ${kind}` : ''}`);
-    return { helm, kind };
+    console.log(`    helm ${helm}`);
+    return { helm };
   });
 
   let context = a.context as string | undefined;
   if (!existing) {
     context = `kind-${cluster}`;
-    await step(`kind cluster ${cluster}`, async () => {
-      const list = await $({ quiet: true })`${tools.kind} get clusters`;
-      if (list.stdout.split('\n').includes(cluster)) {
-        console.log('    reusing the existing cluster');
-      } else {
-        await $({ stdio: 'inherit' })`${tools.kind} create cluster --name ${cluster} --config ${path.join(repoRoot, 'dev', 'kind', 'cluster.yaml')} --wait 120s`;
-      }
-    });
+    // Offline node image, pod network, registry wiring, readiness: scripts/kind/cluster.ts.
+    await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, log: (l) => console.log(`    ${l}`) }));
     if (!a.skipBuild) {
       await step(`build image ${IMAGE}`, async () => {
         await $({ stdio: 'inherit', cwd: path.join(repoRoot, 'backstage') })`docker build -t ${IMAGE} .`;
       });
     }
     await step(`load ${IMAGE} into kind`, async () => {
-      await $({ stdio: 'inherit' })`${tools.kind} load docker-image ${IMAGE} --name ${cluster}`;
+      await runKind(['load', 'docker-image', IMAGE, '--name', cluster], { log: (l) => console.log(l), prefix: '    ' });
     });
   }
   const kc = loadKubeConfig({ context, kubeconfig: a.kubeconfig as string | undefined });

@@ -3,8 +3,10 @@
 # `apt-get update` at most once, never pulls recommends. Add packages to the list below.
 #   postgresql  throwaway database for the SSO tier (test/harness/postgres.ts)
 #   chromium    headless browser driven by playwright-core (test/harness/browser.ts)
+#   docker.io debootstrap   the kind cluster tier: Docker engine and Debian rootfs trees (scripts/kind/)
+#   gcc libc6-dev libseccomp-dev pkg-config   cgo build of runc with static libseccomp, pause.c (scripts/kind/native-tools.ts)
 set -euo pipefail
-packages=(postgresql chromium)
+packages=(postgresql chromium docker.io debootstrap gcc libc6-dev libseccomp-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

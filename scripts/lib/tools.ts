@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
+import { KIND_NODE_TOOLS } from '../kind/tool-specs.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -248,6 +249,7 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
+  ...KIND_NODE_TOOLS, // kind node image: scripts/kind/tool-specs.ts
 };
 
 export function toolsDir(): string {

@@ -1,0 +1,79 @@
+/**
+ * One kind cluster per `cluster` tier run, on the offline node image (scripts/kind/). Provisions it
+ * once (reusing a cluster of the same name that runs the same node image, e.g. one from `npm run
+ * up`), hands its coordinates to the test files, and deletes it at the end unless BK_KEEP_CLUSTER=1
+ * or it was there before. The host's kernel settings are read before anything starts; the tests and
+ * the teardown compare against them.
+ *
+ * In CI (CI=true) the node image must already exist (.ci/run builds it with `npm run kind -- image`):
+ * a missing image, Docker engine or tool fails the tier. Elsewhere the image is built on demand
+ * (cold: ~25 min on 2 cores; then cached by its pins).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { CLUSTER_NAME, createCluster, deleteCluster } from '../../scripts/kind/cluster.ts';
+import { ensureDocker } from '../../scripts/kind/docker.ts';
+import { planNodeImage } from '../../scripts/kind/node-image.ts';
+import { imageInputs, kindCacheDir, seconds } from '../../scripts/kind/util.ts';
+import { readHostSysctls, sysctlChanges } from './sysctls.ts';
+
+export interface ProvidedCluster {
+  name: string;
+  context: string;
+  kubeconfigPath: string;
+  nodeContainer: string;
+  image: string;
+  createMs: number;
+  reused: boolean;
+  /** Host sysctls read before the cluster was created (or reused). */
+  sysctlsBefore: Record<string, string>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cluster: ProvidedCluster;
+  }
+}
+
+const log = (l: string) => process.stderr.write(`[cluster] ${l}\n`);
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const t0 = Date.now();
+  const sysctlsBefore = readHostSysctls();
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  await ensureDocker(log);
+  if (ci && !process.env.BK_KIND_NODE_IMAGE) {
+    const plan = planNodeImage();
+    if ((await imageInputs(plan.image))?.inputs !== plan.hash) {
+      throw new Error(`the offline kind node image ${plan.image} is not built (CI=true: it is not built during tests; .ci/run builds it with \`npm run kind -- image\`).`);
+    }
+  }
+  const dir = path.join(kindCacheDir(), 'test');
+  mkdirSync(dir, { recursive: true });
+  const kubeconfigPath = path.join(dir, `kubeconfig-${CLUSTER_NAME}`);
+  const c = await createCluster({ log, kubeconfig: kubeconfigPath });
+  log(`cluster ${c.name} ${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}; setup took ${seconds(Date.now() - t0)}`);
+  project.provide('cluster', {
+    name: c.name,
+    context: c.context,
+    kubeconfigPath,
+    nodeContainer: c.nodeContainer,
+    image: c.image,
+    createMs: c.createMs,
+    reused: c.reused,
+    sysctlsBefore,
+  });
+  return async () => {
+    if (process.env.BK_KEEP_CLUSTER === '1' || c.reused) {
+      log(`keeping cluster ${c.name} (${c.reused ? 'it existed before this run' : 'BK_KEEP_CLUSTER=1'}); kubeconfig ${kubeconfigPath}`);
+      return;
+    }
+    const t = Date.now();
+    await deleteCluster({ name: c.name, log, kubeconfig: kubeconfigPath });
+    rmSync(kubeconfigPath, { force: true });
+    log(`cluster ${c.name} deleted in ${seconds(Date.now() - t)}`);
+    const changed = sysctlChanges(sysctlsBefore, readHostSysctls());
+    if (changed.length) throw new Error(`host kernel settings changed during the cluster run:\n  ${changed.join('\n  ')}`);
+  };
+}
