@@ -171,7 +171,7 @@ describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
   it('enforces NetworkPolicy (kube-router): a deny-all ingress policy blocks pod-to-pod traffic, an allow rule lets the selected client in', async () => {
     const web = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items[0]!;
     const url = `http://${web.status!.podIP}:8080/`;
-    const before = await runProbe('np-before', ['get', url, '3s']);
+    const before = await runProbe('np-before', ['get', url, '3s', '5']);
     expect(before.ok, `pod-to-pod before any policy: ${before.log}`).toBe(true);
 
     await netv1.createNamespacedNetworkPolicy({
@@ -181,7 +181,7 @@ describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
     // kube-router syncs policies asynchronously: a blocked attempt is expected within seconds.
     let blocked: { ok: boolean; log: string } | undefined;
     for (let i = 0; i < 10 && !blocked; i++) {
-      const r = await runProbe(`np-denied-${i}`, ['get', url, '3s']);
+      const r = await runProbe(`np-denied-${i}`, ['get', url, '2s']);
       if (!r.ok) blocked = r;
     }
     expect(blocked, 'a pod reached the web pod despite the deny-all ingress policy').toBeDefined();
@@ -194,13 +194,11 @@ describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
         spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ port: 8080 }] }] },
       },
     });
-    let allowed: { ok: boolean; log: string } | undefined;
-    for (let i = 0; i < 10 && !allowed; i++) {
-      const r = await runProbe(`np-allowed-${i}`, ['get', url, '3s'], { role: 'client' });
-      if (r.ok) allowed = r;
-    }
-    expect(allowed, 'the client selected by the allow policy could not reach the web pod').toBeDefined();
-    const stillDenied = await runProbe('np-still-denied', ['get', url, '3s']);
+    // A new pod's address joins the policy's allowed set once kube-router has seen the pod: the
+    // client retries for up to ~60 s.
+    const allowed = await runProbe('np-allowed', ['get', url, '2s', '20'], { role: 'client' });
+    expect(allowed.ok, `the client selected by the allow policy could not reach the web pod: ${allowed.log}`).toBe(true);
+    const stillDenied = await runProbe('np-still-denied', ['get', url, '2s', '3']);
     expect(stillDenied.ok, 'an unlabelled pod reached the web pod').toBe(false);
   });
 

@@ -1,3 +1,6 @@
+// Pins the CNI plugin builds for the kind node image: bridge, ptp, loopback, host-local, portmap.
+// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts) as cni-<plugin>.
+
 //go:build tools
 
 package tools
