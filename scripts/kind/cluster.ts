@@ -249,8 +249,9 @@ export async function deleteCluster(opts: { name?: string; log?: Log; kubeconfig
   } else {
     log(`    no kind cluster named "${name}"`);
   }
-  const users = await $({ quiet: true, nothrow: true })`docker network inspect kind --format ${'{{range .Containers}}{{.Name}} {{end}}'}`;
-  if (!users.ok) return { deleted, networkRemoved: false, networkUsers: [] };
+  if (!(await $({ quiet: true, nothrow: true })`docker network inspect kind`).ok) return { deleted, networkRemoved: false, networkUsers: [] };
+  // Stopped containers count too (e.g. the registry): removing the network would break their start.
+  const users = await $({ quiet: true })`docker ps -a --filter network=kind --format {{.Names}}`;
   const attached = users.stdout.trim().split(/\s+/).filter(Boolean);
   if (attached.length === 0) {
     await $({ quiet: true })`docker network rm kind`;

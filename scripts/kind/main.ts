@@ -10,7 +10,7 @@ import { parseArgv } from 'zx';
 import { createCluster, deleteCluster } from './cluster.ts';
 import { dockerVersion, ensureDocker, hostFacts } from './docker.ts';
 import { ensureNodeImage, planNodeImage } from './node-image.ts';
-import { mib, seconds, StepError } from './util.ts';
+import { mib, seconds } from './util.ts';
 
 const log = (l: string) => console.log(l);
 
@@ -49,6 +49,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`kind: ${e instanceof StepError ? `image/cluster ${e.message}` : e instanceof Error ? e.message : String(e)}`);
+  console.error(`kind: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 });

@@ -175,17 +175,17 @@ export async function ensureNodeImage(opts: { log: Log; force?: boolean }): Prom
     images.push(await step(log, `image ${spec.nodeRef}`, () => ensureImage(spec, {}, netRootfs, log)));
   }
 
-  const base = await step(log, 'node base image (rootfs + node files + binaries)', () => buildBase(plan, nodeRootfs, bins, log));
+  const base = await step(log, 'node base image (rootfs + node files + binaries)', () => buildBase(plan, nodeRootfs, bins, log, Boolean(opts.force)));
   await step(log, 'node image (import component images, docker commit)', () => assembleNode(plan, base, images, log));
   const size = (await imageInputs(plan.image))?.size ?? 0;
   log(`node image ${plan.image}: ${mib(size)}, built in ${seconds(Date.now() - t0)}`);
   return { image: plan.image, built: true, size, ms: Date.now() - t0 };
 }
 
-async function buildBase(plan: NodeImagePlan, rootfs: string, bins: Record<string, string>, log: Log): Promise<string> {
+async function buildBase(plan: NodeImagePlan, rootfs: string, bins: Record<string, string>, log: Log, force: boolean): Promise<string> {
   const ref = `bk-kind-node-base:${KIND_KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`;
   const have = await imageInputs(ref);
-  if (have?.inputs === plan.hash) {
+  if (!force && have?.inputs === plan.hash) {
     log(`    ${ref} is up to date`);
     return ref;
   }
