@@ -47,6 +47,18 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      // Cluster tier: Docker-built images (test/images) and the kind cluster (test/cluster). One file
+      // at a time: containers and builds are heavy on 2 cores.
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts', 'test/images/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

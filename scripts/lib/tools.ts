@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
+import { REGISTRY_TOOL } from '../images/tool-specs.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -248,6 +249,7 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
+  registry: REGISTRY_TOOL, // local OCI registry for images and the chart (scripts/images/tool-specs.ts)
 };
 
 export function toolsDir(): string {
