@@ -3,8 +3,9 @@
 # `apt-get update` at most once, never pulls recommends. Add packages to the list below.
 #   postgresql  throwaway database for the SSO tier (test/harness/postgres.ts)
 #   chromium    headless browser driven by playwright-core (test/harness/browser.ts)
+#   debootstrap Debian rootfs trees the images are built from (scripts/images/debian.ts)
 set -euo pipefail
-packages=(postgresql chromium)
+packages=(postgresql chromium debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

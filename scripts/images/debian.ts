@@ -21,7 +21,7 @@
  * installed by scripts/ci/apt.sh).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
 import { hashInputs, imagesCacheDir, inspectImage, INPUTS_LABEL, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
@@ -131,7 +131,7 @@ export async function ensureDebianImage(opts: DebianImageOptions): Promise<Debia
   const root = (cmd: string[]) => $({ quiet: true })`${[...sudo, ...cmd]}`;
   let procMounted = false;
   try {
-    await rm(work, { recursive: true, force: true });
+    await $({ quiet: true, nothrow: true })`${[...sudo, 'rm', '-rf', '--one-file-system', work]}`;
     await mkdir(tree, { recursive: true });
 
     if (existsSync(baseTar)) {
@@ -147,23 +147,25 @@ export async function ensureDebianImage(opts: DebianImageOptions): Promise<Debia
       await step(prefix, 'cache the bare tree', log, async () => {
         await mkdir(path.dirname(baseTar), { recursive: true });
         const tmp = `${baseTar}.tmp-${process.pid}`;
-        await root(['tar', '-czpf', tmp, '-C', tree, '--numeric-owner', '.']);
-        await rename(tmp, baseTar);
+        await root(['tar', '--use-compress-program=gzip -1', '-cpf', tmp, '-C', tree, '--numeric-owner', '.']);
+        await root(['mv', tmp, baseTar]);
       });
     }
 
+    // The tree belongs to root: files go in through root (sudo when we are not root).
+    const put = async (file: string, content: string, mode = '0644') => {
+      const dest = path.join(tree, file.replace(/^\/+/, ''));
+      await root(['mkdir', '-p', path.dirname(dest)]);
+      await $({ quiet: true, input: content })`${[...sudo, 'tee', dest]}`;
+      await root(['chmod', mode, dest]);
+    };
     const lists = [`deb ${sources.mirror} ${suite} main`, `deb ${sources.mirror} ${suite}-updates main`];
     if (sources.security) lists.push(`deb ${sources.security} ${suite}-security main`);
-    const etc = path.join(tree, 'etc');
-    await writeFile(path.join(etc, 'apt', 'sources.list'), `${lists.join('\n')}\n`);
+    await put('/etc/apt/sources.list', `${lists.join('\n')}\n`);
     // No service may start in the chroot (a postinst starting a database on the host's network).
-    await writeFile(path.join(tree, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-    await writeFile(path.join(etc, 'resolv.conf'), readFileSync('/etc/resolv.conf', 'utf8'));
-    for (const [file, content] of Object.entries(opts.preseed ?? {})) {
-      const dest = path.join(tree, file.replace(/^\/+/, ''));
-      await mkdir(path.dirname(dest), { recursive: true });
-      await writeFile(dest, content);
-    }
+    await put('/usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', '0755');
+    await put('/etc/resolv.conf', readFileSync('/etc/resolv.conf', 'utf8'));
+    for (const [file, content] of Object.entries(opts.preseed ?? {})) await put(file, content);
     await root(['mount', '-t', 'proc', 'proc', path.join(tree, 'proc')]);
     procMounted = true;
     const chroot = (cmd: string) => root(['chroot', tree, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'DEBIAN_FRONTEND=noninteractive', 'LC_ALL=C', '/bin/sh', '-ec', cmd]);

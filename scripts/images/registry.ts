@@ -38,11 +38,11 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function containerState(name: string): Promise<{ running: boolean; image: string; networks: string[] } | undefined> {
+async function containerState(name: string): Promise<{ running: boolean; image: string; imageId: string; networks: string[] } | undefined> {
   const out = await $({ quiet: true, nothrow: true })`docker container inspect ${name} --format ${'{{json .}}'}`;
   if (!out.ok) return undefined;
-  const j = JSON.parse(out.stdout) as { State: { Running: boolean }; Config: { Image: string }; NetworkSettings: { Networks: Record<string, unknown> } };
-  return { running: j.State.Running, image: j.Config.Image, networks: Object.keys(j.NetworkSettings.Networks ?? {}) };
+  const j = JSON.parse(out.stdout) as { Image: string; State: { Running: boolean }; Config: { Image: string }; NetworkSettings: { Networks: Record<string, unknown> } };
+  return { running: j.State.Running, image: j.Config.Image, imageId: j.Image, networks: Object.keys(j.NetworkSettings.Networks ?? {}) };
 }
 
 /** Waits until GET /v2/ answers 200 on 127.0.0.1:<port>. */
@@ -85,9 +85,10 @@ export async function registryUp(opts: { log?: Log; port?: number } = {}): Promi
   await requireDocker();
   const image = await imageRef('registry');
   if (!(await inspectImage(image))) await buildImages(['registry'], { log });
+  const want = (await inspectImage(image))!.id;
   let state = await containerState(REGISTRY_CONTAINER);
-  if (state && state.image !== image) {
-    log(`registry: ${REGISTRY_CONTAINER} runs ${state.image}, want ${image}: recreating it (the data volume ${REGISTRY_VOLUME} is kept)`);
+  if (state && state.imageId !== want) {
+    log(`registry: ${REGISTRY_CONTAINER} runs ${state.image} (${state.imageId.slice(7, 19)}), want ${image} (${want.slice(7, 19)}): recreating it (the data volume ${REGISTRY_VOLUME} is kept)`);
     await $({ quiet: true })`docker rm -f ${REGISTRY_CONTAINER}`;
     state = undefined;
   }

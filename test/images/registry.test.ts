@@ -4,7 +4,7 @@
  * packaged chart: `helm push` then `helm pull oci://...` gives the same chart, byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,7 @@ describe.skipIf(!!problem)('local OCI registry', () => {
     expect(pushed.ref).toBe(`oci://localhost:${REGISTRY_HOST_PORT}/charts/backstage-keycloak`);
     const helm = await ensureTool('helm');
     const pulled = path.join(tmp, 'pulled');
+    await mkdir(pulled, { recursive: true });
     await $({ quiet: true })`${helm} pull ${pushed.ref} --version ${chart.version} --plain-http --destination ${pulled}`;
     const files = await readdir(pulled);
     expect(files).toEqual([path.basename(chart.file)]);
@@ -84,6 +85,10 @@ describe.skipIf(!!problem)('local OCI registry', () => {
     const listing = (await $({ quiet: true })`tar -tzf ${chart.file}`).stdout.split('\n');
     // The subcharts are inside; nothing of the repository that is not the chart.
     for (const dep of ['backstage', 'keycloak-dev', 'postgres-dev']) expect(listing.some((l) => l.startsWith(`backstage-keycloak/charts/${dep}`)), dep).toBe(true);
+    // What a user's `helm install oci://...` renders: straight from the registry, with the kind values.
+    const rendered = await $({ quiet: true })`${helm} template backstage ${pushed.ref} --version ${chart.version} --plain-http --namespace backstage --values ${path.join(process.cwd(), 'values', 'kind.yaml')}`;
+    expect(rendered.stdout).toContain(`image: localhost:5001/backstage-keycloak/backstage:${repoChart.appVersion}`);
+    expect(rendered.stdout).toContain('name: backstage-postgres-dev');
     expect(listing.filter((l) => /\/(scripts|test|node_modules|backstage\/packages|images|tools)\//.test(l.replace(/^backstage-keycloak\/charts\/[^/]+\//, '')))).toEqual([]);
   });
 });
