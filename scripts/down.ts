@@ -1,6 +1,6 @@
 /** npm run down -- [--cluster backstage-keycloak]: deletes the kind cluster made by `npm run up`. */
 import { $, parseArgv } from 'zx';
-import { ensureTool } from './lib/tools.ts';
+import { ensureTool } from './lib/tools/index.ts';
 
 const a = parseArgv(process.argv.slice(2), { string: ['cluster'] });
 const cluster = String(a.cluster ?? 'backstage-keycloak');

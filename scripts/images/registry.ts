@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { assembleChart, chartMeta, resolveBackstageChart, type SubchartMode } from '../lib/chart.ts';
-import { ensureTool, repoRoot } from '../lib/tools.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { ensureTool } from '../lib/tools/index.ts';
 import { buildImages, checkRegistry, DEFAULT_REGISTRY, imageRef, imageRepoTag, type ImageName } from './catalog.ts';
 import { inspectImage, requireDocker, step, stderrLog, type Log } from './run.ts';
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { $ } from 'zx';
-import { toolsDir } from '../lib/tools.ts';
+import { toolsDir } from '../lib/paths.ts';
 
 export type Log = (line: string) => void;
 export const stderrLog: Log = (l) => process.stderr.write(`${l}\n`);

@@ -1,11 +1,11 @@
 /**
- * Tool specs the image pipeline adds to the pinned tools (registered in scripts/lib/tools.ts TOOLS).
+ * Tool specs the image pipeline adds to the pinned tools (registered in scripts/lib/tools/pins.ts TOOLS).
  *
  *   registry  the CNCF `distribution` OCI registry (github.com/distribution/distribution/v3
  *             cmd/registry), pinned by tools/registry/go.mod; it serves the local registry on
  *             127.0.0.1:5001 that the images and the packaged chart are pushed to.
  */
-import type { ToolSpec } from '../lib/tools.ts';
+import type { ToolSpec } from '../lib/tools/spec.ts';
 
 export const REGISTRY_VERSION = 'v3.1.2';
 

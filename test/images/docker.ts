@@ -6,7 +6,7 @@
 import { $ } from 'zx';
 import { buildImages, imageRef, type ImageName } from '../../scripts/images/catalog.ts';
 import { inspectImage } from '../../scripts/images/run.ts';
-import { inCI } from '../harness/process.ts';
+import { inCI } from '../../scripts/lib/run/process.ts';
 
 export const PREFIX = `bk-imgtest-${process.pid}`;
 

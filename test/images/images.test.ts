@@ -19,10 +19,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { KEYCLOAK_UID, NONROOT_UID, POSTGRES_UID } from '../../scripts/images/catalog.ts';
-import { OAUTH2_PROXY_VERSION, repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { OAUTH2_PROXY_VERSION } from '../../scripts/lib/tools/index.ts';
 import { DEV_REALM_FILE } from '../../scripts/lib/dev-credentials.ts';
 import { render } from '../helpers/chart.ts';
-import { freePort, inCI } from '../harness/process.ts';
+import { freePort, inCI } from '../../scripts/lib/run/process.ts';
 import { cleanup, createNetwork, dockerProblem, ensureImages, hostPort, inspect, logs, processUid, runContainer, waitFor } from './docker.ts';
 
 const problem = await dockerProblem();

@@ -12,8 +12,8 @@ import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { imageRef, NONROOT_UID } from '../../scripts/images/catalog.ts';
 import { packageChart, pushChartFile, pushImages, registryDown, registryUp, REGISTRY_CONTAINER, REGISTRY_HOST_PORT, REGISTRY_VOLUME } from '../../scripts/images/registry.ts';
-import { ensureTool } from '../../scripts/lib/tools.ts';
-import { inCI } from '../harness/process.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { inCI } from '../../scripts/lib/run/process.ts';
 import { dockerProblem, ensureImages, inspect, processUid } from './docker.ts';
 
 const problem = await dockerProblem();

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { appVersion, CHART_IMAGES, checkRegistry, imageRef, IMAGE_NAMES } from '../../scripts/images/catalog.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const yaml = async (f: string) => parseYaml(await readFile(path.join(repoRoot, f), 'utf8')) as Record<string, any>;
 
