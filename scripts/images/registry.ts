@@ -17,7 +17,7 @@ import { $ } from 'zx';
 import { assembleChart, chartMeta, resolveBackstageChart, type SubchartMode } from '../lib/chart.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { ensureTool } from '../lib/tools/index.ts';
-import { buildImages, checkRegistry, DEFAULT_REGISTRY, imageRef, imageRepoTag, type ImageName } from './catalog.ts';
+import { buildImages, checkRegistry, DEFAULT_REGISTRY, imageRef, type ImageName } from './catalog.ts';
 import { inspectImage, requireDocker, step, stderrLog, type Log } from './run.ts';
 
 export const REGISTRY_CONTAINER = 'bk-registry';
@@ -209,14 +209,3 @@ export async function pushChart(registry: string, opts: { mode?: SubchartMode; l
     await rm(dest, { recursive: true, force: true });
   }
 }
-
-/** The image repositories and tags the chart should run from `registry` (for values and docs). */
-export async function registryImages(names: ImageName[], registry = DEFAULT_REGISTRY): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const n of names) {
-    const { repository, tag } = await imageRepoTag(n);
-    out[n] = `${checkRegistry(registry)}/${repository}:${tag}`;
-  }
-  return out;
-}
-

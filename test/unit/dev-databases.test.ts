@@ -92,7 +92,7 @@ describe('keycloak-dev (kind values)', () => {
   });
 
   it('can still run the official image (start-dev, writable root) through values', async () => {
-    const m = await render({ noExample: true, valuesFiles: [KIND], values: { keycloakDev: { image: { registry: 'quay.io', repository: 'keycloak/keycloak' }, args: ['start-dev', '--import-realm'], readOnlyRootFilesystem: false } } });
+    const m = await render({ noExample: true, valuesFiles: [KIND], values: { global: { imageRegistry: '' }, keycloakDev: { image: { registry: 'quay.io', repository: 'keycloak/keycloak' }, args: ['start-dev', '--import-realm'], readOnlyRootFilesystem: false } } });
     const c = m.get<V1Deployment>('Deployment', 'backstage-keycloak-dev').spec!.template.spec!.containers[0]!;
     expect(c.image).toBe('quay.io/keycloak/keycloak:26.7.3');
     expect(c.args).toEqual(['start-dev', '--import-realm']);
