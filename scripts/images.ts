@@ -15,7 +15,7 @@
  *     The image references for a registry.
  */
 import { parseArgv } from 'zx';
-import { buildImages, CHART_IMAGES, checkNames, DEFAULT_REGISTRY, IMAGE_NAMES, imageRef, type ImageName } from './images/catalog.ts';
+import { buildImages, CHART_IMAGES, checkNames, checkRegistry, DEFAULT_REGISTRY, IMAGE_NAMES, imageRef, type ImageName } from './images/catalog.ts';
 import { isLocalRegistry, pushChart, pushImages, registryDown, registryUp, REGISTRY_CONTAINER, REGISTRY_HOST_PORT } from './images/registry.ts';
 import { inspectImage, mib, seconds } from './images/run.ts';
 
@@ -28,7 +28,7 @@ function log(line: string): void {
 async function main(): Promise<void> {
   const a = parseArgv(process.argv.slice(2), { string: ['registry'], boolean: ['refresh-base', 'data', 'chart', 'build'], default: { chart: true, build: true }, camelCase: true });
   const [cmd, ...rest] = a._.map(String);
-  const registry = String(a.registry ?? DEFAULT_REGISTRY);
+  const registry = checkRegistry(String(a.registry ?? DEFAULT_REGISTRY));
   const t0 = Date.now();
   switch (cmd) {
     case 'build': {
