@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgv } from 'zx';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { backstageIdentity, loginThroughProxy } from './lib/login.ts';
-import { residentBytes } from '../test/harness/backstage.ts';
-import { startStack } from '../test/harness/stack.ts';
+import { residentBytes } from './lib/run/backstage.ts';
+import { startStack } from './lib/run/stack.ts';
 
 const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency'] });
 const seconds = Number(a.seconds ?? 10);

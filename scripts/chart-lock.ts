@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chartMeta } from './lib/chart.ts';
 import { chartLock } from './lib/chartlock.ts';
-import { repoRoot } from './lib/tools.ts';
+import { repoRoot } from './lib/paths.ts';
 
 const meta = await chartMeta();
 for (const d of meta.dependencies) {

@@ -1,20 +1,57 @@
 /**
- * npm run dev -- [--port 7007] [--keycloak-port 8080]
+ * npm run dev -- [--mode oauth2Proxy|verifiedToken] [--port 7007] [--keycloak-port 8080] [--help]
  *
  * The whole stack for a person on localhost, every component real and configured as the chart
  * renders values/example.yaml (addresses moved to loopback): Keycloak with the dev realm, PostgreSQL,
  * the Backstage app (catalog users and groups from Keycloak) and oauth2-proxy in front of it.
- * Prints the URLs and the dev credentials; Ctrl-C stops every process it started.
+ * First use provisions what is missing (pinned tools, the Keycloak distribution, the Backstage
+ * build), with progress. Prints the URLs, the dev credentials and which Backstage chart rendered
+ * the configuration; Ctrl-C stops every process it started.
  */
 import { parseArgv } from 'zx';
 import { DEV_KEYCLOAK_ADMIN, DEV_USERS } from './lib/dev-credentials.ts';
-import { requireBackstageBuild } from '../test/harness/backstage.ts';
-import { startStack, type Stack } from '../test/harness/stack.ts';
+import { subchartFor } from './lib/release.ts';
+import { ensureBackstageBuild } from './lib/run/backstage.ts';
+import { startStack, type Stack } from './lib/run/stack.ts';
+import { ensureAny } from './lib/tools/index.ts';
 
-const a = parseArgv(process.argv.slice(2), { string: ['port', 'keycloak-port'], camelCase: true });
-const proxyPort = Number(a.port ?? 7007);
-const keycloakPort = Number(a.keycloakPort ?? 8080);
+/** Sign-in modes the local stack runs (global.signIn.mode). */
+export const DEV_MODES = ['oauth2Proxy', 'verifiedToken'] as const;
+
+const USAGE = `usage: npm run dev -- [--mode ${DEV_MODES.join('|')}] [--port 7007] [--keycloak-port 8080]
+
+Starts Keycloak (dev realm), PostgreSQL, the Backstage app and oauth2-proxy on localhost, configured
+exactly as the chart renders values/example.yaml with global.signIn.mode=<mode> (default oauth2Proxy).
+First use builds the pinned tools and the Backstage app (a few minutes). Ctrl-C stops everything.`;
+
+const a = parseArgv(process.argv.slice(2), { string: ['port', 'keycloak-port', 'mode'], boolean: ['help'], alias: { h: 'help' }, camelCase: true });
+if (a.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = Object.keys(a).filter((k) => !['_', '--', 'port', 'keycloakPort', 'keycloak-port', 'mode', 'help', 'h'].includes(k));
+if (unknown.length || a._.length) {
+  console.error(`dev: unknown argument(s): ${[...unknown.map((k) => `--${k}`), ...a._].join(' ')}\n\n${USAGE}`);
+  process.exit(2);
+}
+const mode = String(a.mode ?? 'oauth2Proxy');
+if (!(DEV_MODES as readonly string[]).includes(mode)) {
+  console.error(`dev: --mode ${mode} is not a sign-in mode this stack runs; use one of ${DEV_MODES.join(', ')} (global.signIn.mode).`);
+  process.exit(2);
+}
+function port(name: string, v: unknown, dflt: number): number {
+  const n = Number(v ?? dflt);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(`dev: --${name} ${String(v)} is not a TCP port (1-65535).`);
+    process.exit(2);
+  }
+  return n;
+}
+const proxyPort = port('port', a.port, 7007);
+const keycloakPort = port('keycloak-port', a.keycloakPort, 8080);
+
 const t0 = Date.now();
+const log = (l: string): void => console.log(`[dev +${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}`);
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -30,11 +67,19 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
-  requireBackstageBuild();
-  const log = (l: string): void => console.log(`[dev +${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}`);
-  stack = await startStack({ proxyPort, keycloakPort, log });
+  // Provisioning first, each step with its time: nothing is started until everything is there.
+  for (const tool of ['helm', 'oauth2-proxy', 'keycloak', 'java']) {
+    const started = Date.now();
+    const where = await ensureAny(tool, { log });
+    log(`${tool}: ${where} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  }
+  await ensureBackstageBuild(log);
+  const chart = await subchartFor((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', log);
+  log(`Backstage chart: ${chart.description}`);
+  if (chart.kind === 'standin') log('NOTE: the configuration comes from the offline STAND-IN of the upstream Backstage chart (no chart repository reachable); set BACKSTAGE_CHART=<chart .tgz or dir> to use the real one.');
+  stack = await startStack({ proxyPort, keycloakPort, log, values: { global: { signIn: { mode } } } });
   console.log(`
-Ready in ${((Date.now() - t0) / 1000).toFixed(0)}s.
+Ready in ${((Date.now() - t0) / 1000).toFixed(0)}s (sign-in mode ${mode}; chart: ${chart.description}).
 
   Backstage (through oauth2-proxy):  ${stack.publicUrl}
   Keycloak:                          ${stack.keycloak.publicUrl}  (admin console: ${DEV_KEYCLOAK_ADMIN.username} / ${DEV_KEYCLOAK_ADMIN.password})

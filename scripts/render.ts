@@ -7,48 +7,28 @@
  * tests only); auto tries real first.
  *
  * Renders the umbrella chart with `helm template` and, with --out, writes one file per resource
- * (<kind>_<name>.yaml, sorted and stable) for GitOps diffs. Prints a summary: kinds, images, which
+ * (<kind>_<name>.yaml, sorted and stable) for GitOps diffs, and records them in
+ * .backstage-keycloak-render.json: a later render replaces exactly the files an earlier one wrote,
+ * so a directory may hold other files (a kustomization.yaml, your own *_*.yaml) untouched. Prints a summary: kinds, images, which
  * Secrets the chart generates and which it only references. Same inputs give byte-identical output
  * whenever no secret is generated (the summary says when one is).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgv } from 'zx';
 import { stringify } from 'yaml';
 import { assembleChart, helmTemplate, objectKey, removeChart, resolveBackstageChart, type K8sObject, type SubchartMode } from './lib/chart.ts';
+import { referencedSecrets, Release, releaseHardening } from './lib/release.ts';
 
-interface PodSpecLike {
-  containers?: { name: string; image?: string; env?: { valueFrom?: { secretKeyRef?: { name?: string } } }[]; envFrom?: { secretRef?: { name?: string } }[] }[];
-  initContainers?: PodSpecLike['containers'];
-  volumes?: { secret?: { secretName?: string } }[];
-}
+/** Written into --out: the files the last render wrote, so the next one removes only those. */
+export const RENDER_MANIFEST = '.backstage-keycloak-render.json';
 
 const USAGE = 'usage: npm run render -- -f <values.yaml> [-f ...] [--set k=v]... [--out <dir>] [--release <name>] [--namespace <ns>] [--subchart auto|real|standin] [--include-tests]';
 
 function asList(v: unknown): string[] {
   if (v === undefined || v === false) return [];
   return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function podSpecOf(o: K8sObject): PodSpecLike | undefined {
-  const spec = o.spec as { template?: { spec?: PodSpecLike } } & PodSpecLike | undefined;
-  if (!spec) return undefined;
-  if (o.kind === 'Pod') return spec;
-  return spec.template?.spec;
-}
-
-/** Secret names a pod spec reads (env, envFrom, volumes). */
-function referencedSecrets(o: K8sObject): string[] {
-  const spec = podSpecOf(o);
-  if (!spec) return [];
-  const names = new Set<string>();
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.add(e.valueFrom.secretKeyRef.name);
-    for (const e of c.envFrom ?? []) if (e.secretRef?.name) names.add(e.secretRef.name);
-  }
-  for (const v of spec.volumes ?? []) if (v.secret?.secretName) names.add(v.secret.secretName);
-  return [...names];
 }
 
 export function fileName(o: K8sObject): string {
@@ -91,9 +71,13 @@ async function main(): Promise<void> {
     if (argv.out) {
       const out = path.resolve(String(argv.out));
       await mkdir(out, { recursive: true });
-      // Only files this script writes are replaced, so a GitOps directory may hold other files.
-      for (const f of await readdir(out)) if (/^[a-z0-9]+_.*\.yaml$/.test(f)) await rm(path.join(out, f));
+      const manifestFile = path.join(out, RENDER_MANIFEST);
+      const previous: string[] = existsSync(manifestFile) ? (JSON.parse(await readFile(manifestFile, 'utf8')) as { files: string[] }).files : [];
+      const files = objects.map(fileName);
+      // Only files an earlier render wrote are removed (and only when this one no longer writes them).
+      for (const f of previous) if (!files.includes(f) && path.basename(f) === f) await rm(path.join(out, f), { force: true });
       for (const o of objects) await writeFile(path.join(out, fileName(o)), `${stringify(o, { sortMapEntries: false, lineWidth: 0 })}`);
+      await writeFile(manifestFile, `${JSON.stringify({ note: 'written by npm run render; lists the files it owns in this directory', files }, null, 2)}\n`);
       log(`render: wrote ${objects.length} files to ${path.relative(process.cwd(), out) || '.'}`);
     } else {
       process.stdout.write(res.stdout);
@@ -102,20 +86,23 @@ async function main(): Promise<void> {
     // Summary.
     const kinds = new Map<string, number>();
     for (const o of objects) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
-    const images = new Set<string>();
-    for (const o of objects) for (const c of [...(podSpecOf(o)?.containers ?? []), ...(podSpecOf(o)?.initContainers ?? [])]) if (c.image) images.add(c.image);
+    const view = new Release(objects);
     const rendered = new Set(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name));
-    const referenced = new Set(objects.flatMap(referencedSecrets));
+    const referenced = new Set(view.podSpecs().flatMap(({ spec }) => referencedSecrets(spec)));
     const secretData = (list: K8sObject[]): Map<string, string> => new Map(list.filter((o) => o.kind === 'Secret').map((o) => [o.metadata.name, JSON.stringify(o.data ?? {})]));
     const second = secretData(again.objects);
     const generated = [...secretData(objects)].filter(([name, data]) => second.get(name) !== data).map(([name]) => name).sort();
     log('');
     log(`subchart:   ${source.description}`);
     log(`objects:    ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
-    log(`images:     ${[...images].sort().join(', ')}`);
+    log(`images:     ${view.images().join(', ')}`);
     log(`secrets rendered from values:    ${[...rendered].filter((n) => !generated.includes(n)).sort().join(', ') || 'none'}`);
     log(`secrets with generated values:   ${generated.join(', ') || 'none'}`);
     log(`secrets referenced, not rendered (must exist in the cluster): ${[...referenced].filter((n) => !rendered.has(n)).sort().join(', ') || 'none'}`);
+    // The same hardening rules `npm run verify` applies to the live pods.
+    const hardening = releaseHardening(view.podSpecs());
+    log(`hardening:  ${hardening.length ? `${hardening.length} problem(s):` : 'every container non-root, read-only, no escalation, no capabilities, seccomp RuntimeDefault'}`);
+    for (const h of hardening) log(`  - ${h}`);
     if (generated.length > 0) {
       log(`note: ${generated.join(', ')} hold values generated at render time (helm template cannot look up the stored ones), so this output changes on every run. For GitOps, give those values through existing Secrets (see values/gitops-example.yaml).`);
     }

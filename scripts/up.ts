@@ -1,11 +1,13 @@
 /**
  * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage]
- *               [--release backstage] [--cluster backstage-keycloak] [--skip-build] [--timeout 10m]
+ *               [--release backstage] [--cluster backstage-keycloak] [--skip-build (reuse built images)] [--timeout 10m]
  *
  * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
  * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
- * (scripts/kind/, built from the package registries on first use); builds the Backstage image
- * from backstage/ and loads it into kind; `helm upgrade --install --wait` with the kind values (the upstream chart comes from
+ * (scripts/kind/, built from the package registries on first use); builds every image the chart
+ * runs (scripts/images.ts, from the package registries) and pushes them to the local registry
+ * localhost:5001, which kind's nodes reach as bk-registry on the kind network; `helm upgrade
+ * --install --wait` with the kind values (the upstream chart comes from
  * `helm dependency build`); then runs verify and prints the URLs and dev credentials.
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
@@ -20,13 +22,15 @@ import * as k8s from '@kubernetes/client-node';
 import { resolveBackstageChart } from './lib/chart.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
-import { ensureTool, parseVersion, repoRoot } from './lib/tools.ts';
+import { ensureTool, parseVersion } from './lib/tools/index.ts';
+import { repoRoot } from './lib/paths.ts';
 import { formatChecks } from './lib/verify.ts';
 import { verify } from './verify.ts';
-import { createCluster, runKind } from './kind/cluster.ts';
+import { buildImages, CHART_IMAGES, imageRef, type ImageName } from './images/catalog.ts';
+import { pushImages, registryUp } from './images/registry.ts';
+import { inspectImage } from './images/run.ts';
+import { createCluster } from './kind/cluster.ts';
 import { ensureDocker } from './kind/docker.ts';
-
-const IMAGE = 'ghcr.io/backstage-keycloak/backstage:0.1.0';
 
 interface Step {
   name: string;
@@ -74,13 +78,13 @@ async function main(): Promise<void> {
     context = `kind-${cluster}`;
     // Offline node image, pod network, registry wiring, readiness: scripts/kind/cluster.ts.
     await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, log: (l) => console.log(`    ${l}`) }));
-    if (!a.skipBuild) {
-      await step(`build image ${IMAGE}`, async () => {
-        await $({ stdio: 'inherit', cwd: path.join(repoRoot, 'backstage') })`docker build -t ${IMAGE} .`;
-      });
-    }
-    await step(`load ${IMAGE} into kind`, async () => {
-      await runKind(['load', 'docker-image', IMAGE, '--name', cluster], { log: (l) => console.log(l), prefix: '    ' });
+    await step('images: build (missing or --skip-build unset) and push to localhost:5001', async () => {
+      const log = (l: string) => console.log(`    ${l}`);
+      const missing: ImageName[] = [];
+      for (const n of CHART_IMAGES) if (!a.skipBuild || !(await inspectImage(await imageRef(n)))) missing.push(n);
+      if (missing.length) await buildImages(missing, { log });
+      await registryUp({ log });
+      await pushImages(CHART_IMAGES, 'localhost:5001', log);
     });
   }
   const kc = loadKubeConfig({ context, kubeconfig: a.kubeconfig as string | undefined });

@@ -4,25 +4,11 @@
  *                           static demo organisation (alice in admins, bob in users)
  * npm run bench:backstage   cold-start time and resident memory of the built backend (3 runs)
  */
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { $, argv } from 'zx';
-import { BACKSTAGE_DIR, residentBytes, startBackstage } from '../../test/harness/backstage.ts';
+import { argv } from 'zx';
+import { buildBackstage, residentBytes, startBackstage } from '../lib/run/backstage.ts';
 
 async function build(): Promise<void> {
-  const t0 = Date.now();
-  const step = (s: string): void => console.log(`==> [${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
-  const lock = path.join(BACKSTAGE_DIR, 'package-lock.json');
-  const marker = path.join(BACKSTAGE_DIR, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
-    step('npm ci in backstage/ (Backstage packages from the npm registry; a few minutes the first time)');
-    await $({ cwd: BACKSTAGE_DIR, stdio: 'inherit' })`npm ci --no-audit --no-fund --loglevel=error`;
-  } else {
-    step('backstage/node_modules is up to date with package-lock.json');
-  }
-  step('frontend bundle (esbuild) and backend (tsc)');
-  await $({ cwd: BACKSTAGE_DIR, stdio: 'inherit' })`npm run build`;
-  step('done');
+  await buildBackstage((l) => console.log(`==> ${l}`));
 }
 
 async function start(): Promise<void> {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Idempotent Debian packages the test tiers need. Installs only what is missing, runs
 # `apt-get update` at most once, never pulls recommends. Add packages to the list below.
-#   postgresql  throwaway database for the SSO tier (test/harness/postgres.ts)
-#   chromium    headless browser driven by playwright-core (test/harness/browser.ts)
-#   docker.io debootstrap   the kind cluster tier: Docker engine and Debian rootfs trees (scripts/kind/)
+#   postgresql  throwaway database for the SSO tier (scripts/lib/run/postgres.ts)
+#   chromium    headless browser driven by playwright-core (test/harness/browser.ts; chromium path in scripts/lib/run/apt.ts)
+#   busybox     the `helm test` pod's shell and wget, run by the unit tier (test/unit/helm-test-pod.test.ts)
+#   debootstrap Debian rootfs trees the images are built from (scripts/images/debian.ts)
+#   docker.io   the Docker engine of the kind cluster tier (scripts/ci/docker.sh, scripts/kind/)
 #   gcc libc6-dev libseccomp-dev pkg-config   cgo build of runc with static libseccomp, pause.c (scripts/kind/native-tools.ts)
 set -euo pipefail
-packages=(postgresql chromium docker.io debootstrap gcc libc6-dev libseccomp-dev pkg-config)
+packages=(postgresql chromium busybox debootstrap docker.io gcc libc6-dev libseccomp-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,10 +6,11 @@
  *                    kindest/node where a registry is reachable), checks (cluster name, host
  *                    ports), `kind create cluster` with dev/kind/cluster.yaml plus the offline
  *                    settings, the registry wiring for localhost:5001, the pod network (kube-router),
- *                    then waits until the node and kube-system are Ready. An existing cluster of
- *                    the same name that runs this node image is reused.
+ *                    then waits until the node and kube-system are Ready. An existing kind cluster
+ *                    of the same name is reused (e.g. one made by helm/kind-action in CI); only its
+ *                    registry wiring is re-applied.
  *   deleteCluster()  `kind delete cluster` (containers and kubeconfig entry) and the `kind` Docker
- *                    network when nothing else is attached to it.
+ *                    network when no container (running or stopped) uses it any more.
  *
  * kind runs unmodified. On hosts whose capability bounding set lacks CAP_SYS_RESOURCE (or that have
  * no /lib/modules), kind's process gets scripts/kind/docker-shim first on PATH, which adapts the
@@ -21,7 +22,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { $ } from 'zx';
-import { ensureTool, repoRoot } from '../lib/tools.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { ensureTool } from '../lib/tools/index.ts';
 import { ensureDocker, hostFacts, stderrLog, type Log } from './docker.ts';
 import { ensureNodeImage, ETCD_IMAGE_TAG } from './node-image.ts';
 import { kindCacheDir, run, seconds, step } from './util.ts';
@@ -149,7 +151,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
   await step(log, 'kind (pinned build)', () => ensureTool('kind', { pinnedOnly: true, log: (l) => log(`    ${l}`) }));
 
   const requested = opts.image ?? process.env.BK_KIND_NODE_IMAGE;
-  // An existing cluster of this name: reuse it when it runs the node image we would use.
+  // An existing kind cluster of this name is reused; a container of that name that is not one is refused.
   const existing = await inspectContainer(nodeContainer);
   const clusters = await kindClusters();
   if (clusters.includes(name) || existing) {
@@ -160,15 +162,17 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
           : `kind knows a cluster "${name}" but its node container "${nodeContainer}" is missing. Delete it with \`npm run down -- --cluster ${name}\` and retry.`,
       );
     }
-    const want = requested ?? (await ensureNodeImage({ log })).image;
-    if (existing.image !== want) {
-      throw new Error(`the kind cluster "${name}" already exists but runs ${existing.image}, not ${want}. Delete it with \`npm run down -- --cluster ${name}\` (or pick another --cluster name) and retry.`);
+    if (requested && existing.image !== requested) {
+      throw new Error(`the kind cluster "${name}" already exists but runs ${existing.image}, not the requested ${requested}. Delete it with \`npm run down -- --cluster ${name}\` (or pick another --cluster name) and retry.`);
     }
     if (!existing.running) throw new Error(`the kind cluster "${name}" exists but its node ${nodeContainer} is stopped. \`docker start ${nodeContainer}\`, or \`npm run down\` and retry.`);
-    log(`    reusing the existing kind cluster "${name}" (${want})`);
+    // Whatever node image it runs (ours, or a kindest/node where a registry is reachable): it is a
+    // kind cluster of that name, created on purpose. Only the registry wiring is (re)applied.
+    log(`    reusing the existing kind cluster "${name}" (node image ${existing.image})`);
     if (opts.kubeconfig) await runKind(['export', 'kubeconfig', '--name', name, '--kubeconfig', opts.kubeconfig]);
+    await wireRegistry(nodeContainer, log);
     await waitReady(nodeContainer, log, opts.readyTimeoutSec ?? 240);
-    return { name, context: `kind-${name}`, nodeContainer, image: want, reused: true, createMs: 0, shim };
+    return { name, context: `kind-${name}`, nodeContainer, image: existing.image, reused: true, createMs: 0, shim };
   }
 
   const cfg = clusterConfig(name, requested ?? 'pending', !requested);

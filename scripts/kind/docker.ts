@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { repoRoot } from '../lib/tools.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 export type Log = (line: string) => void;
 export const stderrLog: Log = (l) => process.stderr.write(`${l}\n`);

@@ -1,6 +1,6 @@
 /**
  * The two node-image programs that are not pure Go, built into the shared tools cache with the
- * same layout as scripts/lib/tools.ts (`<tools>/<name>-<version>/bin/<name>`):
+ * same layout as the tools mechanism (scripts/lib/tools/) (`<tools>/<name>-<version>/bin/<name>`):
  *
  *   runc   tools/runc wrapper module, cgo with libseccomp linked statically (Debian's
  *          libseccomp-dev .a), tags `seccomp netgo osusergo`, -mod=readonly, -trimpath;
@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
-import { repoRoot, toolsDir } from '../lib/tools.ts';
+import { repoRoot, toolsDir } from '../lib/paths.ts';
 import { KIND_KUBERNETES_VERSION, RUNC_VERSION } from './tool-specs.ts';
 import { seconds, type Log } from './util.ts';
 

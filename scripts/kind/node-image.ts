@@ -3,7 +3,7 @@
  * registry pull.
  *
  *   1. pinned binaries: Go builds through the tools mechanism (scripts/kind/tool-specs.ts and the
- *      control-plane specs of scripts/lib/tools.ts), runc and pause (scripts/kind/native-tools.ts);
+ *      control-plane specs of scripts/lib/tools/pins.ts), runc and pause (scripts/kind/native-tools.ts);
  *   2. Debian rootfs images (scripts/kind/rootfs.ts): `node` (systemd and what kind's base image
  *      carries) and `net` (iptables, ipset, conntrack, iproute2);
  *   3. component images (scripts/kind/images.ts), named inside the node exactly as kubeadm v1.36.4
@@ -23,7 +23,8 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { ensureTool, ETCD_VERSION, repoRoot, TOOLS } from '../lib/tools.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { ensureTool, ETCD_VERSION, TOOLS } from '../lib/tools/index.ts';
 import { ensureDocker } from './docker.ts';
 import { ensureImage, imageRef, type BuiltImage, type ComponentImage } from './images.ts';
 import { ensurePause, ensureRunc, PAUSE_VERSION } from './native-tools.ts';

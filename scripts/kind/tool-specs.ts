@@ -1,14 +1,14 @@
 /**
  * Pinned Go builds for the offline kind node image (issue 9): the node agent and bootstrapper, the
  * container runtime, the CNI plugins and the programs of the add-on images. Registered into TOOLS
- * with one line in scripts/lib/tools.ts, built by the same mechanism (wrapper modules under tools/,
- * CGO_ENABLED=0, -trimpath, -s -w) into the shared tools cache.
+ * with one line in scripts/lib/tools/pins.ts, built by the same mechanism (wrapper modules under tools/,
+ * CGO_ENABLED=0, -mod=readonly, -trimpath, -s -w) into the shared tools cache.
  *
  * None of them is ever taken from PATH: the node image must carry exactly these pins (a PATH
  * containerd is Debian's 1.6, a PATH kubectl any version). runc (cgo + static libseccomp) and pause
  * (C) are not Go-only builds: scripts/kind/native-tools.ts builds those.
  */
-import type { ToolSpec } from '../lib/tools.ts';
+import type { ToolSpec } from '../lib/tools/spec.ts';
 
 export const KIND_KUBERNETES_VERSION = 'v1.36.4';
 export const CONTAINERD_VERSION = 'v2.3.4';

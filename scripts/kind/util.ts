@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { $ } from 'zx';
-import { toolsDir } from '../lib/tools.ts';
+import { toolsDir } from '../lib/paths.ts';
 import type { Log } from './docker.ts';
 
 export { stderrLog, type Log } from './docker.ts';

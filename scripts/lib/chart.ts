@@ -6,7 +6,7 @@
  *   1. BACKSTAGE_CHART=<dir or .tgz>: a copy of the real chart (e.g. `helm pull backstage/backstage`);
  *   2. charts/backstage-<version>.tgz left by an earlier `helm dependency build`;
  *   3. `helm dependency build` now (needs the internet; skipped with mode "standin");
- *   4. the stand-in under test/standin/backstage (mode "auto" or "standin" only), written by this
+ *   4. the stand-in under dev/standin/backstage (mode "auto" or "standin" only), written by this
  *      project from the documented contract. Output rendered with it says so.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -15,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { ensureTool, repoRoot, toolsDir } from './tools.ts';
+import { buildDependency, dependencyBuildFailure } from './chart-dependency.ts';
+import { ensureTool, toolsDir } from './tools/index.ts';
+import { repoRoot } from './paths.ts';
 
 export type SubchartMode = 'auto' | 'real' | 'standin';
 
@@ -26,7 +28,7 @@ export interface SubchartSource {
   description: string;
 }
 
-export const STANDIN_DIR = path.join(repoRoot, 'test', 'standin', 'backstage');
+export const STANDIN_DIR = path.join(repoRoot, 'dev', 'standin', 'backstage');
 
 /** Files and directories of the repository root that make up the umbrella chart. */
 const CHART_ENTRIES = ['Chart.yaml', 'Chart.lock', 'values.yaml', 'values.schema.json', '.helmignore', 'templates', 'README.md'];
@@ -66,23 +68,16 @@ export async function resolveBackstageChart(
 
   const helm = await ensureTool('helm', { log });
   log(`chart: running helm dependency build for backstage ${dep.version} (${dep.repository})...`);
-  // A private repository config, so the user's `helm repo` list is left alone.
-  const helmHome = path.join(toolsDir(), 'helm-home');
-  const env = { ...process.env, HELM_REPOSITORY_CONFIG: path.join(helmHome, 'repositories.yaml'), HELM_REPOSITORY_CACHE: path.join(helmHome, 'cache') };
-  const run = $({ cwd: repoRoot, quiet: true, nothrow: true, timeout: '90s', env });
-  let build = await run`${helm} repo add backstage-upstream ${dep.repository ?? ''} --force-update`;
-  if (build.ok) build = await run`${helm} dependency build .`;
+  const build = await buildDependency({ helm, chartDir: repoRoot, dep, helmHome: path.join(toolsDir(), 'helm-home') });
   if (build.ok && existsSync(tgz)) return { kind: 'dependency', path: tgz, description: `real chart ${path.relative(repoRoot, tgz)} (helm dependency build)` };
-  const why = (build.stderr || build.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${build.exitCode}`;
-  if (mode === 'real') {
-    throw new Error(`the upstream Backstage chart is not available: helm dependency build failed (${why}). Fix: run it where ${dep.repository} is reachable, or set BACKSTAGE_CHART to a downloaded chart.`);
-  }
-  log(`chart: helm dependency build failed (${why}); using the offline STAND-IN for the Backstage chart (test/standin/backstage)`);
+  const message = build.ok ? dependencyBuildFailure(dep, `it succeeded but ${path.relative(repoRoot, tgz)} is missing`) : build.message;
+  if (mode === 'real') throw new Error(`the upstream Backstage chart is not available.\n${message}`);
+  log(`chart: ${message}\nchart: using the offline STAND-IN for the Backstage chart (dev/standin/backstage) instead`);
   return standin();
 }
 
 function standin(): SubchartSource {
-  return { kind: 'standin', path: STANDIN_DIR, description: 'STAND-IN for the Backstage chart (test/standin/backstage), offline only' };
+  return { kind: 'standin', path: STANDIN_DIR, description: 'STAND-IN for the Backstage chart (dev/standin/backstage), offline only' };
 }
 
 /**

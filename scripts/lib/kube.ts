@@ -3,6 +3,7 @@
  * Every read goes through @kubernetes/client-node; nothing parses kubectl output.
  */
 import * as k8s from '@kubernetes/client-node';
+import { notYet, poll, type PollOptions } from './poll.ts';
 
 export interface KubeTarget {
   kubeconfig?: string;
@@ -34,33 +35,14 @@ export function guardContext(kc: k8s.KubeConfig, yes: boolean, action: string): 
   throw new Error(`refusing to ${action} on context "${kc.getCurrentContext()}", which is not a kind cluster. Re-run with --yes if you mean it, or pass --context kind-<name>.`);
 }
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  /** Called with the latest "not yet" reason while waiting. */
-  onWait?: (reason: string, elapsedMs: number) => void;
-}
+export type WaitOptions = Omit<PollOptions, 'abortIf'>;
 
 /** Polls `probe` until it returns true; it returns a string saying why not yet otherwise. */
 export async function waitFor(what: string, probe: () => Promise<true | string>, opts: WaitOptions): Promise<void> {
-  const start = Date.now();
-  let reason = 'not checked yet';
-  let lastReport = 0;
-  while (Date.now() - start < opts.timeoutMs) {
-    try {
-      const r = await probe();
-      if (r === true) return;
-      reason = r;
-    } catch (e) {
-      reason = e instanceof Error ? e.message : String(e);
-    }
-    if (opts.onWait && Date.now() - lastReport > 10_000) {
-      opts.onWait(reason, Date.now() - start);
-      lastReport = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
-  }
-  throw new Error(`timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${what}: ${reason}`);
+  await poll(what, async () => {
+    const r = await probe();
+    return r === true ? true : notYet(r);
+  }, { intervalMs: 1000, ...opts });
 }
 
 export function selector(labels: Record<string, string>): string {

@@ -5,8 +5,9 @@
  * loopback ports and the public/Keycloak/upstream origins move to the local processes. Every
  * rewrite is returned so callers can report it.
  */
-import type { V1ConfigMap, V1Container, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import type { K8sObject } from './chart.ts';
+import { containerEnv } from './release.ts';
 
 export interface Rewrite {
   key: string;
@@ -37,12 +38,6 @@ export interface LocalAddresses {
 
 const URL_KEYS = ['OAUTH2_PROXY_OIDC_ISSUER_URL', 'OAUTH2_PROXY_REDIRECT_URL', 'OAUTH2_PROXY_UPSTREAMS', 'OAUTH2_PROXY_LOGIN_URL', 'OAUTH2_PROXY_REDEEM_URL', 'OAUTH2_PROXY_OIDC_JWKS_URL', 'OAUTH2_PROXY_PROFILE_URL', 'OAUTH2_PROXY_VALIDATE_URL'];
 
-function find<T extends K8sObject>(objects: K8sObject[], kind: string, name: string): T {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} is not in the rendered release`);
-  return o as T;
-}
-
 /** The sidecar container of the rendered Backstage Deployment. */
 export function renderedSidecar(objects: K8sObject[]): V1Container {
   const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'backstage') as unknown as V1Deployment | undefined;
@@ -51,31 +46,7 @@ export function renderedSidecar(objects: K8sObject[]): V1Container {
   return c;
 }
 
-/** The env Kubernetes would give the container, from the rendered ConfigMaps and Secrets. */
-export function containerEnv(objects: K8sObject[], c: V1Container): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? []) {
-    if (from.configMapRef?.name) Object.assign(env, find<K8sObject & V1ConfigMap>(objects, 'ConfigMap', from.configMapRef.name).data);
-    if (from.secretRef?.name) {
-      const s = find<K8sObject & V1Secret>(objects, 'Secret', from.secretRef.name);
-      for (const [k, v] of Object.entries(s.data ?? {})) env[k] = Buffer.from(v, 'base64').toString('utf8');
-    }
-  }
-  for (const e of c.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef;
-    if (ref) {
-      const s = find<K8sObject & V1Secret>(objects, 'Secret', ref.name!);
-      const raw = s.data?.[ref.key];
-      if (raw === undefined) throw new Error(`Secret ${ref.name} has no key ${ref.key} (needed by ${e.name})`);
-      env[e.name] = Buffer.from(raw, 'base64').toString('utf8');
-    } else if (e.valueFrom) {
-      throw new Error(`env ${e.name} uses a valueFrom this launcher does not resolve`);
-    } else {
-      env[e.name] = e.value ?? '';
-    }
-  }
-  return env;
-}
+export { containerEnv };
 
 /** Launch spec for the rendered sidecar, with addresses moved to the local processes. */
 export function sidecarLaunch(objects: K8sObject[], local: LocalAddresses): SidecarLaunch {

@@ -7,8 +7,9 @@ import * as k8s from '@kubernetes/client-node';
 import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { backstageIdentity, loginThroughProxy, anonymousRedirect } from './login.ts';
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
-import { OAUTH2_PROXY_VERSION } from './tools.ts';
+import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
 import { selector } from './kube.ts';
+import { hardeningProblems } from './release.ts';
 
 export interface Check {
   name: string;
@@ -30,19 +31,6 @@ export interface ReleaseFacts {
 }
 
 const SECRET_ENV = ['OAUTH2_PROXY_CLIENT_ID', 'OAUTH2_PROXY_CLIENT_SECRET', 'OAUTH2_PROXY_COOKIE_SECRET'];
-
-function hardened(c: V1Container, pod: V1PodSpec): string[] {
-  const sc = c.securityContext ?? {};
-  const problems: string[] = [];
-  if ((sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) !== true) problems.push('runAsNonRoot is not true');
-  if (sc.readOnlyRootFilesystem !== true) problems.push('root filesystem is writable');
-  if (sc.allowPrivilegeEscalation !== false) problems.push('privilege escalation allowed');
-  if (sc.privileged) problems.push('privileged');
-  if (JSON.stringify(sc.capabilities?.drop ?? []) !== '["ALL"]') problems.push('capabilities not dropped');
-  if ((sc.capabilities?.add ?? []).length) problems.push(`capabilities added: ${sc.capabilities!.add!.join(',')}`);
-  if ((sc.seccompProfile ?? pod.securityContext?.seccompProfile)?.type !== 'RuntimeDefault') problems.push('seccomp is not RuntimeDefault');
-  return problems;
-}
 
 /** The object checks of `npm run verify`. Returns the checks and the facts the HTTP checks need. */
 export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promise<{ checks: Check[]; facts: ReleaseFacts }> {
@@ -75,7 +63,7 @@ export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promis
   add('a Backstage pod is Running', running.length > 0, `${running.length}/${pods.length} pods Running`);
   const livePod = running[0];
   const liveSidecar = livePod?.spec?.containers.find((c) => c.name === 'oauth2-proxy');
-  const problems = [...(sidecar ? hardened(sidecar, podSpec) : ['missing']), ...podSpec.containers.filter((c) => c.name !== 'oauth2-proxy').flatMap((c) => hardened(c, podSpec).map((p) => `${c.name}: ${p}`))];
+  const problems = [...(sidecar ? hardeningProblems(sidecar, podSpec) : ['missing']), ...podSpec.containers.filter((c) => c.name !== 'oauth2-proxy').flatMap((c) => hardeningProblems(c, podSpec).map((p) => `${c.name}: ${p}`))];
   add('hardened securityContext (non-root, read-only, no escalation, no capabilities, RuntimeDefault)', problems.length === 0, problems.length ? problems.join('; ') : `${podSpec.containers.map((c) => c.name).join(', ')} hardened`);
   if (livePod) add('the running pod has the sidecar', !!liveSidecar && liveSidecar.image === sidecar?.image, liveSidecar ? `pod ${livePod.metadata!.name}` : 'missing in the running pod');
 

@@ -9,7 +9,8 @@ import { $ } from 'zx';
 import { helmTemplate } from '../../scripts/lib/chart.ts';
 import { selector, waitFor } from '../../scripts/lib/kube.ts';
 import path from 'node:path';
-import { ensureTool, repoRoot } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { formatChecks, verifyObjects } from '../../scripts/lib/verify.ts';
 import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
 

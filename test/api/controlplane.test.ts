@@ -6,7 +6,8 @@
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KUBERNETES_VERSION } from '../../scripts/lib/tools.ts';
+import { KUBERNETES_VERSION } from '../../scripts/lib/tools/index.ts';
+import { poll } from '../../scripts/lib/poll.ts';
 
 const cp = inject('controlPlane');
 const kc = new k8s.KubeConfig();
@@ -17,19 +18,8 @@ const apps = kc.makeApiClient(k8s.AppsV1Api);
 const namespace = `cp-${Date.now().toString(36)}`;
 const labels = { app: 'hello' };
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return poll(what, fn, { timeoutMs, intervalMs: 300 });
 }
 
 /** A request with the kubeconfig's client certificate, for bodies the typed client would rewrite. */

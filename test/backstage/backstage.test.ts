@@ -10,8 +10,8 @@ import path from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as jose from 'jose';
-import { freePort } from '../harness/process.ts';
-import { startBackstage, type BackstageHandle } from '../harness/backstage.ts';
+import { freePort } from '../../scripts/lib/run/process.ts';
+import { startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
 
 const HEADERS_ALICE = {
   // What oauth2-proxy v7 sends for a Keycloak session: the user header is the subject UUID.

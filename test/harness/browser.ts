@@ -11,9 +11,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../../scripts/lib/tools.ts';
-import { chromiumPath, ensureDebianPackage, hasChromium } from './apt.ts';
-import { progress, type Log } from './process.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { chromiumPath, ensureDebianPackage, hasChromium } from '../../scripts/lib/run/apt.ts';
+import { progress, type Log } from '../../scripts/lib/run/process.ts';
 
 export const CHROMIUM_ARGS = [
   '--headless',

@@ -4,7 +4,7 @@
  * and pod lifecycles, so pods of Deployments become Running without a kubelet or a runtime).
  *
  * kwokctl (`--runtime binary`) lays out the PKI, picks free ports and starts the processes; every
- * binary comes from the pinned builds in scripts/lib/tools.ts, so nothing is downloaded. Each run
+ * binary comes from the pinned builds in scripts/lib/tools/pins.ts, so nothing is downloaded. Each run
  * gets its own temporary KWOK_WORKDIR, cluster name and ports; stop() kills every process and
  * removes that directory. A detached watchdog does the same if this process dies without stop().
  */
@@ -18,7 +18,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { $ } from 'zx';
-import { ensureTool, KUBERNETES_VERSION } from '../../scripts/lib/tools.ts';
+import { ensureTool, KUBERNETES_VERSION } from '../../scripts/lib/tools/index.ts';
+import { poll } from '../../scripts/lib/poll.ts';
 
 export interface ControlPlaneOptions {
   /** Prefix of the cluster name (lowercase letters, digits, dashes); a random suffix is added. */
@@ -291,18 +292,8 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
+  return poll(what, check, { timeoutMs });
 }
 
 /** SIGKILLs every process kwokctl recorded for the cluster (pids/<component>.pid). Synchronous. */

@@ -1,5 +1,5 @@
 /**
- * A plain-HTTP OIDC client for the SSO tier: a cookie jar, PKCE, a real authorization-code login
+ * A plain-HTTP OIDC client for the SSO tier: the shared cookie jar (scripts/lib/http.ts), PKCE, a real authorization-code login
  * against Keycloak's login page (no browser), the code exchange, and JWT payload decoding.
  *
  *   const r = await codeLogin({ issuer: kc.issuer, backchannel: kc.url, clientId, clientSecret,
@@ -8,45 +8,17 @@
  */
 import { decodeEntities, loginFormAction, loginPageError } from '../../scripts/lib/keycloak-page.ts';
 import { createHash, randomBytes } from 'node:crypto';
+import { CookieJar } from '../../scripts/lib/http.ts';
 
-/** Minimal cookie jar keyed by host (cookies ignore ports, like browsers); ignores Path/Expires. */
-export class CookieJar {
-  private readonly byHost = new Map<string, Map<string, string>>();
-
-  store(url: string, res: Response): void {
-    const host = new URL(url).hostname;
-    const jar = this.byHost.get(host) ?? new Map<string, string>();
-    for (const sc of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = sc.split(';');
-      const eq = pair!.indexOf('=');
-      if (eq < 0) continue;
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || value === '') jar.delete(name);
-      else jar.set(name, value);
-    }
-    this.byHost.set(host, jar);
-  }
-
-  header(url: string): string | undefined {
-    const jar = this.byHost.get(new URL(url).hostname);
-    if (!jar || jar.size === 0) return undefined;
-    return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  names(host: string): string[] {
-    return [...(this.byHost.get(host)?.keys() ?? [])];
-  }
-}
+export { CookieJar };
 
 /** fetch with the jar, never following redirects (callers decide). */
 export async function jarFetch(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  const cookie = jar.header(url);
+  const cookie = jar.header(new URL(url));
   if (cookie) headers.set('cookie', cookie);
   const res = await fetch(url, { ...init, headers, redirect: 'manual', signal: init.signal ?? AbortSignal.timeout(30_000) });
-  jar.store(url, res);
+  jar.store(new URL(url), res.headers.getSetCookie());
   return res;
 }
 

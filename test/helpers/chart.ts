@@ -5,9 +5,10 @@
  */
 import { afterAll, inject } from 'vitest';
 import path from 'node:path';
-import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodSpec, V1Secret, V1Service } from '@kubernetes/client-node';
-import { assembleChart, helmTemplate, objectKey, removeChart, type K8sObject, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import type { V1Container } from '@kubernetes/client-node';
+import { assembleChart, helmTemplate, removeChart, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart.ts';
+import { Release } from '../../scripts/lib/release.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
 export const USER_VALUES = path.join(repoRoot, 'values', 'values-backstage-keycloak.yaml');
@@ -30,84 +31,15 @@ export function chartDir(): Promise<string> {
   return assembled;
 }
 
-/** A rendered release: objects by kind/name with typed accessors. */
-export class Manifest {
-  readonly byKey = new Map<string, K8sObject>();
-  readonly objects: K8sObject[];
-  readonly text: string;
-  constructor(objects: K8sObject[], text: string) {
-    this.objects = objects;
-    this.text = text;
-    for (const o of objects) this.byKey.set(objectKey(o), o);
-  }
-  all<T = K8sObject>(kind: string): T[] {
-    return this.objects.filter((o) => o.kind === kind) as T[];
-  }
-  get<T = K8sObject>(kind: string, name: string): T {
-    const o = this.byKey.get(`${kind}/${name}`);
-    if (!o) throw new Error(`${kind}/${name} not rendered; have: ${[...this.byKey.keys()].join(', ')}`);
-    return o as T;
-  }
-  has(kind: string, name: string): boolean {
-    return this.byKey.has(`${kind}/${name}`);
-  }
-  /** The single Backstage Deployment. */
-  deployment(): V1Deployment {
-    const ds = this.all<V1Deployment>('Deployment').filter((d) => d.metadata?.labels?.['app.kubernetes.io/component'] === 'backstage');
-    if (ds.length !== 1) throw new Error(`expected one Backstage Deployment, got ${ds.length}`);
-    return ds[0]!;
-  }
-  podSpec(): V1PodSpec {
-    return this.deployment().spec!.template.spec!;
-  }
-  container(name: string): V1Container {
-    const c = this.podSpec().containers.find((x) => x.name === name);
-    if (!c) throw new Error(`container ${name} not in the Backstage pod`);
-    return c;
-  }
-  sidecar(): V1Container {
-    return this.container('oauth2-proxy');
-  }
-  backstage(): V1Container {
-    return this.container('backstage-backend');
-  }
-  configMap(name: string): V1ConfigMap {
-    return this.get<V1ConfigMap>('ConfigMap', name);
-  }
-  secret(name: string): V1Secret {
-    return this.get<V1Secret>('Secret', name);
-  }
-  service(): V1Service {
-    const s = this.all<V1Service>('Service').filter((x) => x.metadata?.labels?.['app.kubernetes.io/component'] === 'backstage');
-    if (s.length !== 1) throw new Error(`expected one Backstage Service, got ${s.length}`);
-    return s[0]!;
-  }
-  networkPolicies(): V1NetworkPolicy[] {
-    return this.all<V1NetworkPolicy>('NetworkPolicy');
-  }
-  /** Decoded data of a Secret. */
-  secretData(name: string): Record<string, string> {
-    const data = this.secret(name).data ?? {};
-    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-  }
-  /** Every pod spec in the release (Deployments, StatefulSets, bare Pods such as test hooks). */
-  podSpecs(): { owner: string; spec: V1PodSpec }[] {
-    const out: { owner: string; spec: V1PodSpec }[] = [];
-    for (const o of this.objects) {
-      const spec = (o as { spec?: { template?: { spec?: V1PodSpec } } & V1PodSpec }).spec;
-      if (o.kind === 'Pod' && spec) out.push({ owner: objectKey(o), spec });
-      else if (spec?.template?.spec) out.push({ owner: objectKey(o), spec: spec.template.spec });
-    }
-    return out;
-  }
-}
+/** A rendered release (the one model in scripts/lib/release.ts). */
+export { Release as Manifest };
 
 /** Renders the chart with the example values plus `opts`; throws with helm's message on failure. */
-export async function render(opts: RenderOptions & { noExample?: boolean } = {}): Promise<Manifest> {
+export async function render(opts: RenderOptions & { noExample?: boolean } = {}): Promise<Release> {
   const valuesFiles = opts.noExample ? (opts.valuesFiles ?? []) : [EXAMPLE_VALUES, ...(opts.valuesFiles ?? [])];
   const res = await helmTemplate(await chartDir(), { ...opts, valuesFiles, release: opts.release ?? 'backstage', namespace: opts.namespace ?? 'backstage' });
   if (!res.ok) throw new Error(`helm template failed:\n${res.stderr}`);
-  return new Manifest(res.objects, res.stdout);
+  return new Release(res.objects, res.stdout);
 }
 
 /** Renders expecting failure; returns helm's error output. */

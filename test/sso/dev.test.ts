@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/tools.ts';
-import { freePort } from '../harness/process.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { freePort } from '../../scripts/lib/run/process.ts';
 
 /** PIDs of the programs the stack runs (Keycloak's JVM, oauth2-proxy, PostgreSQL, the Backstage backend). */
 function stackProcesses(): Set<string> {
@@ -46,6 +46,8 @@ describe('npm run dev', () => {
     expect(output).toMatch(new RegExp(`Backstage \\(through oauth2-proxy\\): +http://localhost:${port}`));
     expect(output).toContain('alice / alice-dev-password (admins)');
     expect(output).toMatch(/\[dev \+\d+\.\ds\]/); // progress with elapsed time
+    expect(output).toMatch(/Backstage chart: (STAND-IN|real chart)/); // never a silent stand-in
+    expect(output).toContain('sign-in mode oauth2Proxy');
 
     const res = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -61,5 +63,37 @@ describe('npm run dev', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const left = [...stackProcesses()].filter((p) => !before.has(p));
     expect(left).toEqual([]);
+  });
+
+  function runDev(args: string[]): Promise<{ code: number | null; output: string; ms: number }> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+      child.on('exit', (code) => resolve({ code, output, ms: Date.now() - started }));
+    });
+  }
+
+  it('--help prints the usage and starts nothing', async () => {
+    const before = stackProcesses();
+    const r = await runDev(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('usage: npm run dev -- [--mode oauth2Proxy|verifiedToken]');
+    expect(r.output).not.toContain('[dev +');
+    expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
+  });
+
+  it('refuses an unknown mode, port or argument naming it, before starting anything', async () => {
+    const mode = await runDev(['--mode', 'saml']);
+    expect(mode.code).toBe(2);
+    expect(mode.output).toContain('--mode saml is not a sign-in mode this stack runs; use one of oauth2Proxy, verifiedToken');
+    const port = await runDev(['--port', '70000']);
+    expect(port.code).toBe(2);
+    expect(port.output).toContain('--port 70000 is not a TCP port');
+    const extra = await runDev(['--prot', '1']);
+    expect(extra.code).toBe(2);
+    expect(extra.output).toContain('unknown argument(s): --prot');
   });
 });

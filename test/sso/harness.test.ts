@@ -1,9 +1,9 @@
 /** Fast checks of the harness helpers' pure parts (no processes started). */
 import { describe, expect, it } from 'vitest';
-import { readRealm } from '../harness/keycloak.ts';
-import { argValue } from '../harness/oauth2-proxy.ts';
+import { readRealm } from '../../scripts/lib/run/keycloak.ts';
+import { argValue } from '../../scripts/lib/run/oauth2-proxy.ts';
 import { CookieJar, decodeJwt, loginFormAction, loginPageError, pkcePair } from '../harness/oidc.ts';
-import { masker } from '../harness/process.ts';
+import { masker } from '../../scripts/lib/run/process.ts';
 import { createHash } from 'node:crypto';
 
 describe('masker', () => {
@@ -38,11 +38,14 @@ describe('oidc helpers', () => {
 
   it('keeps cookies per host, ignoring ports, and drops expired ones', () => {
     const jar = new CookieJar();
-    const res = (cookies: string[]) => ({ headers: { getSetCookie: () => cookies } }) as unknown as Response;
-    jar.store('http://127.0.0.1:1/', res(['A=1; Path=/', 'B=2; HttpOnly']));
-    jar.store('http://127.0.0.1:2/', res(['B=; Max-Age=0']));
-    expect(jar.header('http://127.0.0.1:3/x')).toBe('A=1');
-    expect(jar.header('http://localhost:1/')).toBeUndefined();
+    jar.store(new URL('http://127.0.0.1:1/'), ['A=1; Path=/', 'B=2; HttpOnly', 'S=3; Secure']);
+    jar.store(new URL('http://127.0.0.1:2/'), ['B=; Max-Age=0']);
+    // Loopback is a secure context, as in browsers: the Secure cookie flows over http there.
+    expect(jar.header(new URL('http://127.0.0.1:3/x'))).toBe('A=1; S=3');
+    expect(jar.header(new URL('http://localhost:1/'))).toBeUndefined();
+    jar.store(new URL('http://example.test/'), ['T=1; Secure']);
+    expect(jar.header(new URL('http://example.test/'))).toBeUndefined();
+    expect(jar.header(new URL('https://example.test/'))).toBe('T=1');
   });
 
   it('decodes a JWT payload', () => {

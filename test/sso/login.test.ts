@@ -2,7 +2,7 @@
  * End to end, every component real: Keycloak 26 (dev realm), oauth2-proxy v7.15.3 launched with
  * the args and env `helm template` renders from values/example.yaml, the Backstage app on
  * PostgreSQL with the rendered app-config and its catalog ingested from Keycloak, and Chromium.
- * Only addresses differ from the rendered objects; the rewrites are printed (test/harness/stack.ts).
+ * Only addresses differ from the rendered objects; the rewrites are printed (scripts/lib/run/stack.ts).
  */
 import net from 'node:net';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, request } from '../../scripts/lib/http.ts';
 import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
-import { startStack, type Stack } from '../harness/stack.ts';
+import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
 let stack: Stack;
 let browser: BrowserHandle | undefined;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { $ } from 'zx';
-import { postgresBinDir, startPostgres, type PostgresHandle } from '../harness/postgres.ts';
+import { postgresBinDir, startPostgres, type PostgresHandle } from '../../scripts/lib/run/postgres.ts';
 
 let pg: PostgresHandle;
 

@@ -8,7 +8,7 @@ import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_USERS } from '../../scrip
 import { CookieJar } from '../../scripts/lib/http.ts';
 import { loginThroughProxy } from '../../scripts/lib/login.ts';
 import { codeLogin } from '../harness/oidc.ts';
-import { startStack, type Stack } from '../harness/stack.ts';
+import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
 let stack: Stack;
 const { alice, bob } = DEV_USERS;

@@ -1,12 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { chartMeta, helmTemplate } from '../../scripts/lib/chart.ts';
 import { chartLock, lockDigest } from '../../scripts/lib/chartlock.ts';
-import { ensureTool, repoRoot } from '../../scripts/lib/tools.ts';
-import { chartDir, EXAMPLE_VALUES, render } from '../helpers/chart.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { backstageChart, chartDir, EXAMPLE_VALUES, render } from '../helpers/chart.ts';
 
 async function checksums(opts: Parameters<typeof render>[0] = {}): Promise<{ secret: string; config: string; appConfig: string }> {
   const a = (await render(opts)).deployment().spec!.template.metadata!.annotations!;
@@ -65,18 +67,41 @@ describe('determinism and hygiene', () => {
     expect(res.ok).toBe(true);
   });
 
-  it('the chart package holds the chart only (no node_modules, tests or scripts; helm test hook kept)', async () => {
+  it('packaging the repository root (as users, `npm run up` and GitOps `path: .` do) gives the chart only', async () => {
     const helm = await ensureTool('helm');
-    const out = await mkdtemp(path.join(os.tmpdir(), 'bk-pkg-'));
+    // The repository as a clone has it: every tracked and untracked-but-not-ignored file, so the
+    // real .helmignore decides what goes in. Only the subchart is added, as `helm dependency build` would.
+    const work = await mkdtemp(path.join(os.tmpdir(), 'bk-pkg-'));
     try {
-      const pkg = await $({ quiet: true })`${helm} package ${await chartDir()} --destination ${out}`;
+      const root = path.join(work, 'backstage-keycloak');
+      const files = (await $({ cwd: repoRoot, quiet: true })`git ls-files -co --exclude-standard`).stdout.split('\n').filter(Boolean);
+      expect(files).toEqual(expect.arrayContaining(['Chart.yaml', 'package.json', 'scripts/render.ts', 'test/unit/chart-lifecycle.test.ts']));
+      for (const f of files) {
+        if (!existsSync(path.join(repoRoot, f))) continue; // deleted in the work tree, not yet committed
+        await mkdir(path.dirname(path.join(root, f)), { recursive: true });
+        await cp(path.join(repoRoot, f), path.join(root, f));
+      }
+      const sub = backstageChart();
+      await mkdir(path.join(root, 'charts'), { recursive: true });
+      if (statSync(sub.path).isDirectory()) await $({ quiet: true })`${helm} package ${sub.path} --destination ${path.join(root, 'charts')}`;
+      else await cp(sub.path, path.join(root, 'charts', path.basename(sub.path)));
+      const pkg = await $({ quiet: true })`${helm} package ${root} --destination ${work}`;
       const tgz = /saved it to: (.*\.tgz)/.exec(pkg.stdout)![1]!;
-      const files = (await $({ quiet: true })`tar -tzf ${tgz}`).stdout.split('\n').filter(Boolean);
-      expect(files).toContain('backstage-keycloak/templates/tests/test-login-redirect.yaml');
-      expect(files).toContain('backstage-keycloak/values.schema.json');
-      for (const f of files) expect(f).not.toMatch(/node_modules|\/test\/|\/scripts\/|\/tools\/|package\.json/);
+      const entries = (await $({ quiet: true })`tar -tzf ${tgz}`).stdout.split('\n').filter(Boolean);
+      expect(entries).toContain('backstage-keycloak/templates/tests/test-login-redirect.yaml');
+      expect(entries).toContain('backstage-keycloak/values.schema.json');
+      expect(entries).toContain('backstage-keycloak/charts/keycloak-dev/Chart.yaml');
+      // Nothing of the repository that is not the chart.
+      const top = new Set(entries.map((e) => e.split('/')[1]!));
+      expect([...top].sort()).toEqual(['Chart.lock', 'Chart.yaml', 'README.md', 'charts', 'templates', 'values.schema.json', 'values.yaml']);
+      for (const e of entries) expect(e).not.toMatch(/node_modules|\/test\/|\/scripts\/|\/tools\/|package\.json|\/dev\/standin|\.ts$/);
+      // What was packaged renders like the assembled chart the other tests use.
+      const fromPkg = await helmTemplate(tgz, { valuesFiles: [EXAMPLE_VALUES] });
+      const assembled = await helmTemplate(await chartDir(), { valuesFiles: [EXAMPLE_VALUES] });
+      expect(fromPkg.stderr).toBe('');
+      expect(fromPkg.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(assembled.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort());
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
     }
   });
 });

@@ -2,6 +2,7 @@ import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../../scripts/lib/oauth2-proxy-rules.ts';
+import { hardeningProblems } from '../../scripts/lib/release.ts';
 import { render, type Manifest } from '../helpers/chart.ts';
 
 const SECRETS = ['example-client-secret-NOT-REAL', 'fake-cookie-secret-for-docs-0001'];
@@ -12,21 +13,36 @@ function ourPods(m: Manifest): { owner: string; spec: V1PodSpec }[] {
 }
 
 describe('hardened pods', () => {
+  it('the hardening rules name each weakness', () => {
+    const good: V1Container = {
+      name: 'c',
+      securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    };
+    const pod: V1PodSpec = { containers: [good] };
+    expect(hardeningProblems(good, pod)).toEqual([]);
+    const weak = (sc: object): string[] => hardeningProblems({ name: 'c', securityContext: { ...good.securityContext, ...sc } }, pod);
+    expect(weak({ runAsNonRoot: false })).toEqual(['runAsNonRoot is not true']);
+    expect(weak({ runAsUser: 0 })).toEqual(['runAsUser is 0 (root)']);
+    expect(weak({ readOnlyRootFilesystem: false })).toEqual(['root filesystem is writable']);
+    expect(weak({ allowPrivilegeEscalation: true })).toEqual(['privilege escalation allowed']);
+    expect(weak({ privileged: true })).toEqual(['privileged']);
+    expect(weak({ capabilities: { drop: ['NET_RAW'] } })).toEqual(['capabilities not dropped']);
+    expect(weak({ capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } })).toEqual(['capabilities added: NET_ADMIN']);
+    expect(weak({ seccompProfile: { type: 'Unconfined' } })).toEqual(['seccomp is not RuntimeDefault']);
+    // Pod-level settings count where the container leaves them open.
+    const podLevel: V1PodSpec = { containers: [], securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } };
+    expect(hardeningProblems({ name: 'c', securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }, podLevel)).toEqual([]);
+  });
+
   it('every container of our pods is non-root, read-only, unprivileged, without capabilities, seccomp RuntimeDefault', async () => {
     const m = await render();
     const pods = ourPods(m);
     expect(pods.map((p) => p.owner)).toEqual(expect.arrayContaining(['Deployment/backstage', 'Pod/backstage-oauth2-proxy-test-redirect']));
     for (const { owner, spec } of pods) {
       for (const c of [...(spec.initContainers ?? []), ...spec.containers] as V1Container[]) {
-        const sc = c.securityContext ?? {};
         const where = `${owner} container ${c.name}`;
-        expect(sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot, where).toBe(true);
-        expect(sc.readOnlyRootFilesystem, where).toBe(true);
-        expect(sc.allowPrivilegeEscalation, where).toBe(false);
-        expect(sc.privileged ?? false, where).toBe(false);
-        expect(sc.capabilities?.drop, where).toEqual(['ALL']);
-        expect(sc.capabilities?.add ?? [], where).toEqual([]);
-        expect((sc.seccompProfile ?? spec.securityContext?.seccompProfile)?.type, where).toBe('RuntimeDefault');
+        // The rules npm run render and npm run verify apply (scripts/lib/release.ts).
+        expect(hardeningProblems(c, spec), where).toEqual([]);
         expect(c.resources?.limits?.memory, `${where} memory limit`).toBeTruthy();
       }
     }

@@ -109,16 +109,15 @@ describe('Backstage behind the proxy', () => {
     expect(svc.spec!.ports![0]).toMatchObject({ port: 7007, targetPort: 'oauth2-proxy' });
   });
 
-  it('Backstage listens on loopback, with public base URLs and the oauth2Proxy resolvers', async () => {
+  it('Backstage listens on loopback, with public base URLs and the oauth2Proxy provider configured without dead resolvers', async () => {
     const m = await render();
     const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
     expect(appConfig.backend.listen).toEqual({ host: '127.0.0.1', port: 7007 });
     expect(appConfig.app.baseUrl).toBe('https://backstage.example.com');
     expect(appConfig.backend.baseUrl).toBe('https://backstage.example.com');
-    expect(appConfig.auth.providers.oauth2Proxy.signIn.resolvers.map((r: { resolver: string }) => r.resolver)).toEqual([
-      'forwardedPreferredUsernameMatchingUserEntityName',
-      'emailMatchingUserEntityProfileEmail',
-    ]);
+    // Configured (Backstage serves only configured providers), but no signIn.resolvers: the app's own
+    // module resolves users (preferred_username, then email) and would ignore them.
+    expect(appConfig.auth.providers.oauth2Proxy).toEqual({});
     // Database settings come from the env the upstream chart wires; no literal password.
     expect(appConfig.backend.database.connection.password).toBe('${POSTGRES_PASSWORD}');
     const args = m.backstage().args!;

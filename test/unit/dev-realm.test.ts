@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEV_CLIENT_ID, DEV_REALM, DEV_REALM_FILE, DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 describe('the shared dev realm', async () => {
   const realm = JSON.parse(await readFile(path.join(repoRoot, DEV_REALM_FILE), 'utf8'));

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { render } from '../helpers/chart.ts';
 import { parse as parseYaml } from 'yaml';
-import { expectedReadme, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { expectedReadme, expectedSchema, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
+import { parseModifiers, valuesSchema } from '../../scripts/lib/values-schema.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 /** Leaf keys of values.yaml that users set (lists and the pre-wired subchart blocks count as one). */
 function leaves(v: unknown, prefix = ''): string[] {
@@ -17,6 +19,11 @@ describe('values documentation', () => {
     expect(current).toBe(expected);
   });
 
+  it('values.schema.json is generated from the annotated values files and up to date (npm run docs)', async () => {
+    const { current, expected } = await expectedSchema();
+    expect(current).toBe(expected);
+  });
+
   it.each(VALUES_SOURCES)('every value in $file has a @param comment, and every @param names a real value', async ({ file, prefix }) => {
     const text = await readFile(path.join(repoRoot, file), 'utf8');
     const documented = new Set(parseParams(text).map((p) => p.key));
@@ -27,5 +34,93 @@ describe('values documentation', () => {
     const missing = all.filter((k) => !covered(k));
     expect(missing).toEqual([]);
     for (const d of documented) expect(all.some((k) => k === d || k.startsWith(`${d}.`)), d).toBe(true);
+  });
+});
+
+describe('README', () => {
+  it('names every object this chart renders itself (the alpha ConfigMap included)', async () => {
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const paragraph = readme.slice(readme.indexOf('Objects this chart renders itself:'), readme.indexOf('Everything else comes from the\nupstream chart'));
+    for (const mode of ['oauth2Proxy', 'verifiedToken']) {
+      const m = await render({ release: 'team', set: [`global.signIn.mode=${mode}`] });
+      const ours = m.objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'backstage-keycloak');
+      expect(ours.length).toBeGreaterThanOrEqual(5);
+      for (const o of ours) expect(paragraph, `${o.kind}/${o.metadata.name}`).toMatch(new RegExp(`${o.kind}[^\\n]*\\s*\`<release>${o.metadata.name.slice('team'.length)}\``, 'i'));
+    }
+  });
+});
+
+describe('schema generation from annotations', () => {
+  const sample = [
+    '## @block top A block of ours.',
+    'top:',
+    '  ## @param top.mode [enum: a|b] The mode.',
+    '  mode: a',
+    '  ## @param top.flag [boolean, nullable] Derived when null.',
+    '  flag: null',
+    '  ## @param top.list [items: string] Names.',
+    '  list: []',
+    '  ## @param top.env [values: string|integer] A map of scalars.',
+    '  env: {}',
+    '  ## @param top.free A free-form map.',
+    '  free: {a: 1}',
+    '  nested:',
+    '    ## @param top.nested.count [min: 1] A count.',
+    '    count: 3',
+    '## @block up [upstream] Checked by another schema.',
+    'up:',
+    '  inner:',
+    '    ## @param up.inner.name A name.',
+    '    name: x',
+    '## @block sub [subchart] A local subchart.',
+    'sub:',
+    '  ## @param sub.enabled On or off.',
+    '  enabled: false',
+  ].join('\n');
+  const schema = valuesSchema([{ text: sample, prefix: '' }], { title: 't', description: 'd' }) as any;
+
+  it('closes the root and our blocks, keeps upstream blocks open, lets globals into subchart blocks', () => {
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.top.additionalProperties).toBe(false);
+    expect(schema.properties.top.properties.nested.additionalProperties).toBe(false);
+    expect(schema.properties.up.additionalProperties).toBeUndefined();
+    expect(schema.properties.up.properties.inner.additionalProperties).toBeUndefined();
+    expect(schema.properties.sub.additionalProperties).toBe(false);
+    expect(schema.properties.sub.properties.global).toMatchObject({ type: 'object' });
+  });
+
+  it('takes types from defaults and modifiers, descriptions without the modifiers', () => {
+    const top = schema.properties.top.properties;
+    expect(top.mode).toEqual({ type: 'string', enum: ['a', 'b'], description: 'The mode.' });
+    expect(top.flag).toEqual({ type: ['boolean', 'null'], description: 'Derived when null.' });
+    expect(top.list).toEqual({ type: 'array', items: { type: 'string' }, description: 'Names.' });
+    expect(top.env).toEqual({ type: 'object', additionalProperties: { type: ['string', 'integer'] }, description: 'A map of scalars.' });
+    expect(top.free).toEqual({ type: 'object', description: 'A free-form map.' });
+    expect(top.nested.properties.count).toEqual({ type: 'integer', minimum: 1, description: 'A count.' });
+    expect(schema.properties.up.description).toBe('Checked by another schema.');
+  });
+
+  it('refuses unknown modifiers, annotations of missing keys and untyped nulls', () => {
+    expect(() => parseModifiers('strnig', 'x')).toThrow(/unknown modifier "strnig"/);
+    expect(() => valuesSchema([{ text: '## @param nope A key that is not there.\nyes: 1', prefix: '' }], { title: '', description: '' })).toThrow(/@param nope names no value/);
+    expect(() => valuesSchema([{ text: '## @param n Null.\nn: null', prefix: '' }], { title: '', description: '' })).toThrow(/n: the default is null/);
+  });
+});
+
+describe('chart helpers', () => {
+  it('every define in templates/_*.tpl is documented with Usage and Params (the comment above it names it)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = (await readdir(path.join(repoRoot, 'templates'))).filter((f) => /^_.*\.tpl$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const undocumented: string[] = [];
+    for (const f of files) {
+      const text = await readFile(path.join(repoRoot, 'templates', f), 'utf8');
+      for (const m of text.matchAll(/\{\{-? define "([^"]+)" -?\}\}/g)) {
+        const before = text.slice(0, m.index);
+        const comment = before.slice(before.lastIndexOf('{{/*'));
+        if (!(comment.includes('Usage:') && comment.includes('Params:') && comment.includes(m[1]!))) undocumented.push(`${f}: ${m[1]}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
   });
 });

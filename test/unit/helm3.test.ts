@@ -1,7 +1,7 @@
 /** The chart under Helm 3 (3.18+ validates draft 2020-12 schemas strictly, like Helm 4). */
 import { describe, expect, it } from 'vitest';
 import { helmTemplate } from '../../scripts/lib/chart.ts';
-import { ensureTool } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
 
 async function both(opts: Parameters<typeof helmTemplate>[1]) {
@@ -24,6 +24,12 @@ describe('Helm 3', () => {
     const { v3 } = await both({ valuesFiles: [EXAMPLE_VALUES], set: ['global.keycloak.issuerUrl=https://kc.example.com/realms/x/'] });
     expect(v3.ok).toBe(false);
     expect(v3.stderr).toMatch(/ends with "\/": remove the trailing slash/);
+  });
+
+  it('enforces our generated schema: a misspelt key fails naming it', async () => {
+    const { v3 } = await both({ valuesFiles: [EXAMPLE_VALUES], values: { global: { keycloak: { issuerURL: 'https://kc.example.com/realms/x' } } } });
+    expect(v3.ok).toBe(false);
+    expect(v3.stderr).toMatch(/global\/keycloak.*issuerURL/);
   });
 
   it('enforces the upstream chart schema', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterConfig } from '../../scripts/kind/cluster.ts';
 import { hostFacts } from '../../scripts/kind/docker.ts';
 import { planNodeImage } from '../../scripts/kind/node-image.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const shim = path.join(repoRoot, 'scripts', 'kind', 'docker-shim', 'docker');
 const viaShim = (env: Record<string, string>, ...args: string[]) =>

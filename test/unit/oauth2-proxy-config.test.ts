@@ -9,8 +9,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { ensureTool } from '../../scripts/lib/tools.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { envOf, render, type Manifest } from '../helpers/chart.ts';
+import { configTest as proxyConfigTest } from '../helpers/oauth2-proxy-server.ts';
 
 /** The sidecar's environment exactly as Kubernetes would build it from the rendered objects. */
 function sidecarEnv(m: Manifest): Record<string, string> {
@@ -92,6 +93,16 @@ describe('verifiedToken mode', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('quotes the ${...} credentials: a numeric client id and a secret with " #" or ": " stay whole strings', async () => {
+    const m = await render({ values: { global: { signIn: { mode: 'verifiedToken' }, keycloak: { internalUrl: 'http://kc:8080', clientId: '123', clientSecret: 'a #b: c' } } } });
+    const text = m.configMap('backstage-oauth2-proxy-alpha').data!['alpha-config.yaml']!;
+    expect(text).toContain('clientID: "${OAUTH2_PROXY_CLIENT_ID}"');
+    expect(text).toContain('clientSecret: "${OAUTH2_PROXY_CLIENT_SECRET}"');
+    // oauth2-proxy substitutes the env into the file before parsing it: unquoted, 123 became a number (refused).
+    const res = await proxyConfigTest(m);
+    expect(res.ok, res.output).toBe(true);
   });
 
   it('the mode switch rolls the pod (config checksum)', async () => {

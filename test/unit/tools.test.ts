@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVersion, TOOLS } from '../../scripts/lib/tools.ts';
+import { parseVersion, TOOLS } from '../../scripts/lib/tools/index.ts';
 
 describe('tool version policy', () => {
   it('accepts helm 4.x and 3.18+, refuses older helm', () => {
@@ -31,5 +31,29 @@ describe('tool version policy', () => {
   it('parses versions', () => {
     expect(parseVersion('v4.2')).toEqual([4, 2, 0]);
     expect(parseVersion('Version: v3.18.6+g1234')).toEqual([3, 18, 6]);
+  });
+});
+
+describe('wrapper modules', () => {
+  it('every Go-built tool builds with -mod=readonly from its committed go.mod/go.sum (nothing rewritten at build time)', async () => {
+    const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { $ } = await import('zx');
+    const { repoRoot } = await import('../../scripts/lib/paths.ts');
+    const { which } = await import('../../scripts/lib/tools/index.ts');
+    const go = await which('go');
+    expect(go, 'Go is needed to build the pinned tools (CI installs it)').toBeTruthy();
+    const wrappers = new Map<string, string[]>();
+    for (const spec of Object.values(TOOLS)) if (spec.go) wrappers.set(spec.go.wrapper, [...(wrappers.get(spec.go.wrapper) ?? []), spec.go.pkg]);
+    // Every wrapper directory under tools/ is used by some pin, and every pin's wrapper exists.
+    const dirs = readdirSync(path.join(repoRoot, 'tools'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `tools/${d.name}`);
+    expect([...wrappers.keys()].sort()).toEqual(expect.arrayContaining(dirs.filter((d) => existsSync(path.join(repoRoot, d, 'go.mod'))).sort()));
+    for (const [wrapper, pkgs] of wrappers) {
+      const cwd = path.join(repoRoot, wrapper);
+      const before = readFileSync(path.join(cwd, 'go.sum'), 'utf8') + readFileSync(path.join(cwd, 'go.mod'), 'utf8');
+      const out = await $({ cwd, quiet: true, nothrow: true, env: { ...process.env, GOFLAGS: '-mod=readonly' } })`${go!} list -deps ${pkgs}`;
+      expect(out.exitCode, `${wrapper}: ${out.stderr.split('\n').slice(0, 5).join(' | ')}`).toBe(0);
+      expect(readFileSync(path.join(cwd, 'go.sum'), 'utf8') + readFileSync(path.join(cwd, 'go.mod'), 'utf8')).toBe(before);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { poll, sleep } from '../poll.ts';
 
 export type Log = (line: string) => void;
 
@@ -38,9 +39,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep } from '../poll.ts';
 
 const live = new Set<ChildProcess>();
 
@@ -189,20 +188,17 @@ export async function waitUntil(
   check: () => Promise<boolean>,
   opts: { timeoutMs: number; intervalMs?: number; proc?: Managed },
 ): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
-    if (opts.proc?.done) {
-      throw new Error(`${what}: the process exited (${await opts.proc.exited}) before it was ready. Last output:\n${opts.proc.tail()}`);
-    }
-    try {
-      if (await check()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${Math.round(opts.timeoutMs / 1000)}s.${opts.proc ? ` Last output:\n${opts.proc.tail()}` : ''}`);
-    }
-    await sleep(opts.intervalMs ?? 500);
+  const proc = opts.proc;
+  try {
+    await poll(what, check, {
+      timeoutMs: opts.timeoutMs,
+      intervalMs: opts.intervalMs,
+      abortIf: async () => (proc?.done ? `the process exited (${await proc.exited}) before it was ready. Last output:\n${proc.tail()}` : undefined),
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (proc && msg.startsWith('timed out')) throw new Error(`${msg}. Last output:\n${proc.tail()}`);
+    throw e;
   }
 }
 

@@ -14,11 +14,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { assembleChart, helmTemplate, removeChart, resolveBackstageChart, type K8sObject } from '../../scripts/lib/chart.ts';
-import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
-import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../../scripts/lib/sidecar.ts';
+import type { K8sObject, SubchartMode } from '../chart.ts';
+import { renderRelease } from '../release.ts';
+import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../dev-credentials.ts';
+import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../sidecar.ts';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../paths.ts';
 import { startBackstage, type BackstageHandle } from './backstage.ts';
 import { startKeycloak, type KeycloakHandle } from './keycloak.ts';
 import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from './oauth2-proxy.ts';
@@ -64,20 +65,11 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
-/** Renders the chart with values/example.yaml plus `values`; the subchart as the tests choose it. */
-let subchart: ReturnType<typeof resolveBackstageChart> | undefined;
-
+/** Renders the chart with values/example.yaml plus `values` (subchart resolved once per process). */
 export async function renderExample(values: Record<string, unknown> = {}): Promise<K8sObject[]> {
-  // Resolved once per process: offline, each resolution retries helm repo add + dependency build.
-  subchart ??= resolveBackstageChart((process.env.BK_SUBCHART as 'auto' | 'real' | 'standin' | undefined) ?? 'auto', () => {});
-  const dir = await assembleChart(await subchart);
-  try {
-    const res = await helmTemplate(dir, { valuesFiles: [EXAMPLE_VALUES], values, release: 'backstage', namespace: 'backstage', skipTests: true });
-    if (!res.ok) throw new Error(`helm template failed:\n${res.stderr}`);
-    return res.objects;
-  } finally {
-    await removeChart(dir);
-  }
+  const mode = (process.env.BK_SUBCHART as SubchartMode | undefined) ?? 'auto';
+  const release = await renderRelease({ subchart: mode, valuesFiles: [EXAMPLE_VALUES], values, skipTests: true });
+  return release.objects;
 }
 
 /** The catalog client secret the chart stored (the dev realm gets the same value). */

@@ -2,10 +2,11 @@
  * The built Backstage backend of backstage/ as a local process: `node packages/backend --config ...`
  * in backstage/, like the chart runs it in /app. Readiness is the backend's own health endpoint.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { $ } from 'zx';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../paths.ts';
 import { inCI, progress, startProcess, waitUntil, httpOk, type Log, type Managed } from './process.ts';
 
 export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
@@ -22,6 +23,34 @@ export function requireBackstageBuild(): void {
   if (backstageBuilt()) return;
   const missing = BUILD_OUTPUTS.filter((f) => !existsSync(path.join(BACKSTAGE_DIR, f)));
   throw new Error(`the Backstage app is not built (missing ${missing.join(', ')}): run \`npm run backstage:build\`${inCI ? ' (CI: .ci/run must build it before npm test)' : ''}`);
+}
+
+/**
+ * npm ci in backstage/ (only when node_modules is older than the lock file) and the production
+ * build of app and backend, with a progress line per step.
+ */
+export async function buildBackstage(log: Log = progress('backstage:build')): Promise<void> {
+  const t0 = Date.now();
+  const step = (s: string): void => log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
+  const lock = path.join(BACKSTAGE_DIR, 'package-lock.json');
+  const marker = path.join(BACKSTAGE_DIR, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
+    step('npm ci in backstage/ (Backstage packages from the npm registry; a few minutes the first time)');
+    await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm ci --no-audit --no-fund --loglevel=error`;
+  } else {
+    step('backstage/node_modules is up to date with package-lock.json');
+  }
+  step('frontend bundle (esbuild) and backend (tsc)');
+  await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm run build`;
+  step('built');
+}
+
+/** The app built, building it first when needed, except in CI (see requireBackstageBuild). */
+export async function ensureBackstageBuild(log?: Log): Promise<void> {
+  if (backstageBuilt()) return;
+  if (inCI) requireBackstageBuild();
+  (log ?? progress('backstage:build'))('the Backstage app is not built yet: building it now (first use only)');
+  await buildBackstage(log);
 }
 
 export interface BackstageOptions {
@@ -50,7 +79,7 @@ export interface BackstageHandle {
 }
 
 export async function startBackstage(opts: BackstageOptions = {}): Promise<BackstageHandle> {
-  requireBackstageBuild();
+  await ensureBackstageBuild(opts.log);
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 7007;
   const log = opts.log ?? progress('backstage');

@@ -1,15 +1,12 @@
 /**
- * Keycloak bootstrap for the SSO test tier and `npm run dev`.
+ * The Keycloak distribution and the Java runtime it runs on, as tools like the others: pinned in
+ * pins.ts, provisioned into the tools cache, overridable (BK_KEYCLOAK_HOME, BK_JAVA_HOME).
  *
  *   ensureKeycloak() -> the unpacked `org.keycloak:keycloak-quarkus-dist` (pinned version), from
- *                       the tools cache or downloaded from Maven Central and checked against a
+ *                       the tools cache or downloaded from Maven Central and checked against the
  *                       pinned sha256.
- *   ensureJava()     -> a JAVA_HOME whose JDK Keycloak supports (21 or 25; 25 preferred).
- *
- * Java decision (see dev/keycloak/README.md): Keycloak's "Supported Configurations" guide lists
- * OpenJDK 17, 21 and 25 (LTS) and recommends the latest, 25. Keycloak 26.7.3 starts and passes the
- * SSO tier on Temurin 25, which this machine image has, so no JDK is downloaded. 17 is refused
- * (deprecated for Keycloak 26). Override with BK_JAVA_HOME.
+ *   ensureJava()     -> a JAVA_HOME whose JDK Keycloak supports (25 preferred, or 21). Never
+ *                       downloaded: see dev/keycloak/README.md.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readdirSync } from 'node:fs';
@@ -18,21 +15,18 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { $ } from 'zx';
-import { toolsDir } from './tools.ts';
+import { toolsDir } from '../paths.ts';
+import { JAVA, KEYCLOAK, KEYCLOAK_VERSION } from './pins.ts';
 
-export const KEYCLOAK_VERSION = '26.7.3';
-/**
- * sha256 of keycloak-quarkus-dist-26.7.3.tar.gz, computed from the downloaded artifact and
- * cross-checked against Maven Central's published .sha256, .sha1 (4ff244668809213a1c91ad2505390287203029d0)
- * and .sha512 (664c8ac2997d94b6...e5ae7e1c) for the same file on 2026-11-23.
- */
-export const KEYCLOAK_SHA256 = '77657f30b7e90d70f727712ce1c967f430fd6a5e9f458d32d8c6df0635345f47';
-export const KEYCLOAK_SIZE = 176_448_763;
+export { KEYCLOAK_VERSION };
+export const KEYCLOAK_SHA256 = KEYCLOAK.sha256;
+export const KEYCLOAK_SIZE = KEYCLOAK.size;
 
 const MAVEN_CENTRAL = process.env.BK_MAVEN_REPOSITORY ?? 'https://repo1.maven.org/maven2';
 
 export function keycloakUrl(version = KEYCLOAK_VERSION): string {
-  return `${MAVEN_CENTRAL}/org/keycloak/keycloak-quarkus-dist/${version}/keycloak-quarkus-dist-${version}.tar.gz`;
+  const { group, artifact, ext } = KEYCLOAK.maven;
+  return `${MAVEN_CENTRAL}/${group.replace(/\./g, '/')}/${artifact}/${version}/${artifact}-${version}.${ext}`;
 }
 
 /** Directory the distribution is unpacked into: `<tools>/keycloak-<v>/` (holds bin/, lib/, ...). */
@@ -141,8 +135,8 @@ async function resolveKeycloak(log: Log): Promise<string> {
   }
 }
 
-/** Java feature releases Keycloak 26 supports that we accept, most preferred first. */
-export const KEYCLOAK_JAVA_MAJORS = [25, 21] as const;
+/** Java feature releases Keycloak 26 supports that we accept, most preferred first (pins.ts). */
+export const KEYCLOAK_JAVA_MAJORS = JAVA.majors;
 
 export interface JavaRuntime {
   home: string;

@@ -11,7 +11,7 @@
  * The lead passes args/env parsed from the Helm-rendered sidecar with only host/port values
  * rewritten to loopback, so what runs here is what the chart configures.
  */
-import { ensureTool, OAUTH2_PROXY_VERSION } from '../../scripts/lib/tools.ts';
+import { ensureTool, OAUTH2_PROXY_VERSION } from '../tools/index.ts';
 import { httpOk, inCI, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
 
 /**

@@ -16,9 +16,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureJava, ensureKeycloak, KEYCLOAK_VERSION } from '../../scripts/lib/keycloak.ts';
-import { repoRoot } from '../../scripts/lib/tools.ts';
-import { DEV_KEYCLOAK_ADMIN, DEV_REALM, DEV_REALM_FILE } from '../../scripts/lib/dev-credentials.ts';
+import { ensureJava, ensureKeycloak, KEYCLOAK_VERSION } from '../tools/index.ts';
+import { repoRoot } from '../paths.ts';
+import { DEV_KEYCLOAK_ADMIN, DEV_REALM, DEV_REALM_FILE } from '../dev-credentials.ts';
 import { freePort, httpOk, inCI, progress, startProcess, waitUntil, type Log, type Managed } from './process.ts';
 
 export const DEFAULT_REALM_FILE = path.join(repoRoot, DEV_REALM_FILE);

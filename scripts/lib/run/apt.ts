@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { repoRoot } from '../../scripts/lib/tools.ts';
+import { repoRoot } from '../paths.ts';
 import { inCI, type Log } from './process.ts';
 
 export async function ensureDebianPackage(what: string, present: () => boolean, log: Log): Promise<void> {

@@ -1,0 +1,231 @@
+/**
+ * Pinned tools: versions, build flags, download locations and sha256 checksums. DATA ONLY: how a
+ * pin is found or installed lives in resolve.ts and install.ts. The CI cache key hashes this file
+ * and the wrapper modules' go.sum files, so a changed pin rebuilds and nothing else does.
+ *
+ * Keycloak (a Java distribution from Maven Central) and the Java runtime it needs are pinned at the
+ * end, next to the binaries.
+ */
+import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
+import { REGISTRY_TOOL } from '../../images/tool-specs.ts';
+import { KIND_NODE_TOOLS } from '../../kind/tool-specs.ts';
+
+export const HELM_VERSION = 'v4.2.4';
+export const OAUTH2_PROXY_VERSION = 'v7.15.3';
+export const HELM3_VERSION = 'v3.22.0';
+
+// ---- control plane (test tier `api`) and kind: versions -------------------------------------------
+// Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
+// is on the proxy but unknown to sum.golang.org, so it cannot be verified). kwok v0.8.0 supports
+// Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+export const KUBERNETES_VERSION = 'v1.36.4';
+export const ETCD_VERSION = 'v3.6.16';
+export const KWOK_VERSION = 'v0.8.0';
+export const KIND_VERSION = 'v0.33.0';
+
+/** The -X flags Kubernetes' own build (hack/lib/version.sh) sets, so `--version` reports the release. */
+function kubeVersionLdflags(v: string): string[] {
+  const [major, minor] = v.replace(/^v/, '').split('.');
+  const flags: string[] = [];
+  for (const pkg of ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version']) {
+    flags.push(`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`);
+  }
+  return flags;
+}
+
+function controlPlaneTool(name: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler'): ToolSpec {
+  return {
+    name,
+    version: KUBERNETES_VERSION,
+    versionArgs: ['--version'],
+    // Exactly the pinned release: the api tier reports which Kubernetes it proved the chart against.
+    accepts: (r) => r.trim() === `Kubernetes ${KUBERNETES_VERSION}`,
+    wants: `${name} ${KUBERNETES_VERSION}`,
+    go: { wrapper: 'tools/kubernetes', pkg: `k8s.io/kubernetes/cmd/${name}`, ldflags: kubeVersionLdflags(KUBERNETES_VERSION) },
+    // No download: dl.k8s.io serves these for Linux only and no sha256 is pinned here.
+  };
+}
+
+function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpec {
+  return {
+    name,
+    version: KWOK_VERSION,
+    versionArgs: ['--version'],
+    // kwokctl's flags and the binary runtime's component arguments are release specific.
+    accepts: (r) => r.includes(`${KWOK_VERSION} `),
+    wants: `${name} ${KWOK_VERSION}`,
+    go: {
+      wrapper: 'tools/kwok',
+      pkg: `sigs.k8s.io/kwok/cmd/${name}`,
+      // hack/releases.sh stamps both; KubeVersion is the default cluster version of kwokctl.
+      ldflags: [`-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION}`, `-X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION}`],
+    },
+    download: {
+      url: (p) => `https://github.com/kubernetes-sigs/kwok/releases/download/${KWOK_VERSION}/${name}-${p}`,
+      sha256,
+    },
+  };
+}
+// ---- end control plane versions --------------------------------------------------------------
+
+export const TOOLS: Record<string, ToolSpec> = {
+  helm: {
+    name: 'helm',
+    version: HELM_VERSION,
+    versionArgs: ['version', '--template', '{{.Version}}'],
+    // Helm 3.18+ validates draft 2020-12 schemas strictly, like Helm 4; older ones do not.
+    accepts: (r) => {
+      const v = parseVersion(r);
+      return v !== undefined && (v[0] >= 4 || (v[0] === 3 && atLeast(v, [3, 18, 0])));
+    },
+    wants: 'helm v4.x or v3.18+',
+    go: {
+      wrapper: 'tools/helm',
+      pkg: 'helm.sh/helm/v4/cmd/helm',
+      ldflags: [`-X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`],
+    },
+    download: {
+      url: (p) => `https://get.helm.sh/helm-${HELM_VERSION}-${p}.tar.gz`,
+      // From the v4.2.4 release notes (github.com/helm/helm/releases/tag/v4.2.4), which list the
+      // get.helm.sh .sha256sum of each archive.
+      sha256: {
+        'linux-amd64': 'c306b46f719b0a4da32d0f78ee21bf90ce8d602f15b22ab753f0674d1670a7f3',
+        'linux-arm64': '564de2191b881e9f71b5606b25345821ea1682f06ab90499d3ab22b530176da1',
+        'darwin-amd64': '6c163d687ca03c3b5c01928e53bbbcf9518278f47ce7a2f249a5a08e8bdaa2bc',
+        'darwin-arm64': 'd747eb4e28bd2727173d15b759fa0a17822291ec09db7ced3d55af290a3661a2',
+      },
+      member: (p) => `${p}/helm`,
+    },
+  },
+  // Helm 3 is supported too (3.18+); this pinned build lets the tests prove it. Never taken from
+  // PATH: a PATH `helm3` could be anything.
+  helm3: {
+    name: 'helm3',
+    version: HELM3_VERSION,
+    versionArgs: ['version', '--template', '{{.Version}}'],
+    accepts: () => false,
+    wants: `helm ${HELM3_VERSION}`,
+    buildRev: 'b2',
+    go: {
+      wrapper: 'tools/helm3',
+      pkg: 'helm.sh/helm/v3/cmd/helm',
+      // As Helm's own release build does: without the Kubernetes version stamps, `helm template`
+      // assumes Kubernetes v1.20 (client-go v0.37 -> 1.37).
+      ldflags: [
+        `-X helm.sh/helm/v3/internal/version.version=${HELM3_VERSION}`,
+        '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
+        '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
+        '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1',
+        '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37',
+      ],
+    },
+  },
+  'oauth2-proxy': {
+    name: 'oauth2-proxy',
+    version: OAUTH2_PROXY_VERSION,
+    versionArgs: ['--version'],
+    // Exactly the version the chart pins: the SSO tier claims to exercise that release.
+    accepts: (r) => r.includes(`oauth2-proxy ${OAUTH2_PROXY_VERSION} `),
+    wants: `oauth2-proxy ${OAUTH2_PROXY_VERSION}`,
+    go: {
+      wrapper: 'tools/oauth2-proxy',
+      pkg: 'github.com/oauth2-proxy/oauth2-proxy/v7',
+      ldflags: [`-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=${OAUTH2_PROXY_VERSION}`],
+    },
+    download: {
+      url: (p) =>
+        `https://github.com/oauth2-proxy/oauth2-proxy/releases/download/${OAUTH2_PROXY_VERSION}/oauth2-proxy-${OAUTH2_PROXY_VERSION}.${p}.tar.gz`,
+      // Stated in one public Dockerfile that checks these archives with `sha256sum --check`;
+      // darwin values were not found (see tools/README.md).
+      sha256: {
+        'linux-amd64': '0ae5a43adde4d6c5081ba018e70a76041f496377b12a173da36b419082dd1ab6',
+        'linux-arm64': '62452322a71e958d4d6911f799bc07921212a5f3bc45e39b63746e422d52ea33',
+      },
+      member: (p) => `oauth2-proxy-${OAUTH2_PROXY_VERSION}.${p}/oauth2-proxy`,
+    },
+  },
+  // ---- control plane (test tier `api`) and kind ----------------------------------------------
+  // Built from the Go module proxy by the wrapper modules tools/{kubernetes,etcd,kwok,kind}
+  // (tools/kubernetes pins every k8s.io/* staging module to its published v0.x.y twin).
+  'kube-apiserver': controlPlaneTool('kube-apiserver'),
+  'kube-controller-manager': controlPlaneTool('kube-controller-manager'),
+  'kube-scheduler': controlPlaneTool('kube-scheduler'),
+  etcd: {
+    name: 'etcd',
+    version: ETCD_VERSION,
+    versionArgs: ['--version'],
+    accepts: (r) => new RegExp(`^etcd Version: ${ETCD_VERSION.replace(/^v/, '').replace(/\./g, '\\.')}$`, 'm').test(r),
+    wants: `etcd ${ETCD_VERSION}`,
+    go: { wrapper: 'tools/etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+  },
+  // sha256 values: stated for these exact release assets in public material (see tools/README.md).
+  kwok: kwokTool('kwok', {
+    'linux-amd64': 'f5a4385a2ae1b9dd7f8acae18e002a75c0ebba124ae9d7259aa8dadb50711f46',
+    'linux-arm64': '628f7d277860f524a2a775c217adcc58828e7b59ab0933680315784f1b8b0e37',
+    'darwin-arm64': '69a064ec98d37844d9d742b5b28ff57825659a983ccc3e208daa6948b94d64ba',
+  }),
+  kwokctl: kwokTool('kwokctl', {
+    'linux-amd64': 'd5743166c657283d6e827c7c4c20cacfd9009fd94830f06718ca7b2c7099461f',
+    'linux-arm64': '5a642b27d3e975f36040d215640cd90fb4a63cb6fca0ad5865a61bcd9c81051b',
+    'darwin-arm64': '9323a59adb9c27854bd2a76652ad00258bcbb68acc40aba0dc21e362b67b7d6a',
+  }),
+  kind: {
+    name: 'kind',
+    version: KIND_VERSION,
+    versionArgs: ['version'],
+    // Any kind from v0.30 on creates the clusters the kind smoke test needs.
+    accepts: (r) => {
+      const v = parseVersion(r);
+      return v !== undefined && atLeast(v, [0, 30, 0]);
+    },
+    wants: 'kind v0.30+',
+    go: { wrapper: 'tools/kind', pkg: 'sigs.k8s.io/kind' },
+    download: {
+      url: (p) => `https://github.com/kubernetes-sigs/kind/releases/download/${KIND_VERSION}/kind-${p}`,
+      sha256: {
+        'linux-amd64': 'aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d',
+        'linux-arm64': '20022bee6cfcd5086cb7234d218e3454e6090022f2a8f55d1fa7fcf42c3867a2',
+        'darwin-amd64': '5a99f26f57246dc9319dd294803313197a0f34d33c525b3ea8b655db5916ece0',
+        'darwin-arm64': '0c8c7dbe5e23594a198b786c4bc13dacc101fa6196b0cb0b23a1ca44e61f4b4f',
+      },
+    },
+  },
+  // ---- end control plane ---------------------------------------------------------------------
+  registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (scripts/images/tool-specs.ts)
+  ...KIND_NODE_TOOLS, // the offline kind node image (scripts/kind/tool-specs.ts)
+};
+
+
+// ---- Keycloak (SSO tier, npm run dev, the dev Keycloak image) ------------------------------------
+export interface DistributionSpec {
+  name: string;
+  version: string;
+  /** Maven coordinates of the .tar.gz distribution. */
+  maven: { group: string; artifact: string; classifier?: string; ext: 'tar.gz' };
+  sha256: string;
+  size: number;
+  /** A file the unpacked distribution must contain. */
+  marker: string;
+}
+
+export const KEYCLOAK_VERSION = '26.7.3';
+/**
+ * sha256 of keycloak-quarkus-dist-26.7.3.tar.gz, computed from the downloaded artifact and
+ * cross-checked against Maven Central's published .sha256, .sha1 (4ff244668809213a1c91ad2505390287203029d0)
+ * and .sha512 (664c8ac2997d94b6...e5ae7e1c) for the same file on 2026-11-23.
+ */
+export const KEYCLOAK: DistributionSpec = {
+  name: 'keycloak',
+  version: KEYCLOAK_VERSION,
+  maven: { group: 'org.keycloak', artifact: 'keycloak-quarkus-dist', ext: 'tar.gz' },
+  sha256: '77657f30b7e90d70f727712ce1c967f430fd6a5e9f458d32d8c6df0635345f47',
+  size: 176_448_763,
+  marker: 'bin/kc.sh',
+};
+
+/**
+ * Java feature releases Keycloak 26 supports that we accept, most preferred first. Keycloak's
+ * "Supported Configurations" guide lists OpenJDK 17, 21 and 25 (LTS) and recommends 25; 17 is
+ * deprecated for Keycloak 26 and refused. Found locally (BK_JAVA_HOME, JAVA_HOME, /usr/lib/jvm, PATH).
+ */
+export const JAVA = { name: 'java', majors: [25, 21] as const };
