@@ -3,7 +3,8 @@
  * pinned Kubernetes, kube-system (control plane, kube-proxy, CoreDNS, kube-router, local-path
  * storage) runs, CoreDNS resolves Service names, a pod from an image built here (never pulled)
  * serves a page through the kind port mapping on 127.0.0.1, kube-router enforces NetworkPolicy, a
- * PersistentVolumeClaim gets a volume, and the host's kernel settings are what they were before.
+ * PersistentVolumeClaim gets a volume, the node pulls from the local registry (localhost:5001), and
+ * the host's kernel settings are what they were before.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runKind } from '../../scripts/kind/cluster.ts';
+import { registryUp } from '../../scripts/images/registry.ts';
+import { REGISTRY, runKind } from '../../scripts/kind/cluster.ts';
 import { ensureImage } from '../../scripts/kind/images.ts';
 import { NET_ROOTFS, rootfsRef } from '../../scripts/kind/rootfs.ts';
 import { KIND_KUBERNETES_VERSION, KUBE_ROUTER_VERSION } from '../../scripts/kind/tool-specs.ts';
@@ -219,6 +221,26 @@ describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
     expect(phase).toBe('Bound');
     const sc = (await core.readNamespacedPersistentVolumeClaim({ name: 'data', namespace: ns })).spec?.storageClassName;
     expect(sc).toBe('standard');
+  });
+
+  it(`pulls an image pushed to the local registry as localhost:${REGISTRY.hostPort} (containerd certs.d -> ${REGISTRY.container}:${REGISTRY.containerPort})`, async () => {
+    await registryUp({ log });
+    const pushed = `localhost:${REGISTRY.hostPort}/bk-kind/probe:${probeImage.split(':')[1]}`;
+    execFileSync('docker', ['tag', probeImage, pushed]);
+    execFileSync('docker', ['push', pushed], { stdio: 'pipe' });
+    const pod = probePod('from-registry', ['lookup', 'kubernetes.default.svc.cluster.local']);
+    pod.spec!.containers[0]!.image = pushed;
+    pod.spec!.containers[0]!.imagePullPolicy = 'Always';
+    await core.createNamespacedPod({ namespace: ns, body: pod });
+    const phase = await eventually('the pod from the registry to finish', async () => {
+      const p = await core.readNamespacedPod({ name: 'from-registry', namespace: ns });
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      if (waiting && /ErrImagePull|ImagePullBackOff/.test(waiting.reason ?? '')) throw new Error(`${waiting.reason}: ${waiting.message}`);
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
+    });
+    expect(phase).toBe('Succeeded');
+    const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=from-registry' })).items;
+    expect(events.some((e) => e.reason === 'Pulled' || e.reason === 'Pulling'), events.map((e) => `${e.reason}: ${e.message}`).join('\n')).toBe(true);
   });
 
   it('leaves the host kernel settings as they were before the cluster started', () => {
