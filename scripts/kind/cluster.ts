@@ -32,6 +32,14 @@ export const CLUSTER_NAME = 'backstage-keycloak';
 /** Where the images helper's registry answers inside the kind network (scripts/images). */
 export const REGISTRY = { hostPort: 5001, container: 'bk-registry', containerPort: 5000 };
 
+/** Repository of the offline node image (scripts/kind/node-image.ts). */
+const OFFLINE_IMAGE_REPO = 'bk-kind-node';
+
+/** The project's offline node image brings its own pod network (kindnetd cannot be built here). */
+export function isOfflineImage(image: string): boolean {
+  return image.split(':')[0] === OFFLINE_IMAGE_REPO;
+}
+
 export interface ClusterOptions {
   name?: string;
   log?: Log;
@@ -175,7 +183,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
     return { name, context: `kind-${name}`, nodeContainer, image: existing.image, reused: true, createMs: 0, shim };
   }
 
-  const cfg = clusterConfig(name, requested ?? 'pending', !requested);
+  const cfg = clusterConfig(name, requested ?? 'pending', isOfflineImage(requested ?? OFFLINE_IMAGE_REPO));
   await step(log, 'host ports free on 127.0.0.1', async () => {
     for (const node of cfg.nodes as { extraPortMappings?: { hostPort: number }[] }[]) {
       for (const m of node.extraPortMappings ?? []) await checkPortFree(m.hostPort);
@@ -183,7 +191,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
   });
 
   const image = requested ?? (await step(log, 'offline kind node image', () => ensureNodeImage({ log }))).image;
-  const finalCfg = clusterConfig(name, image, !requested);
+  const offline = isOfflineImage(image);
+  const finalCfg = clusterConfig(name, image, offline);
   const dir = kindCacheDir();
   await mkdir(dir, { recursive: true });
   const cfgPath = path.join(dir, `cluster-${name}.yaml`);
@@ -197,7 +206,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
     await runKind(args, { log, prefix: 'kind: ' });
   });
   await step(log, `registry wiring (localhost:${REGISTRY.hostPort} -> ${REGISTRY.container}:${REGISTRY.containerPort})`, () => wireRegistry(nodeContainer, log));
-  if (!requested) {
+  if (offline) {
     await step(log, 'pod network (kube-router: bridge CNI + NetworkPolicy)', () => nodeExec(nodeContainer, `${KUBECTL} apply -f /kind/manifests/bk-network.yaml`, log));
   }
   await step(log, 'node and kube-system Ready', () => waitReady(nodeContainer, log, opts.readyTimeoutSec ?? 240));

@@ -10,9 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
+import { stderrLog, type Log } from '../images/run.ts';
 
-export type Log = (line: string) => void;
-export const stderrLog: Log = (l) => process.stderr.write(`${l}\n`);
+export { stderrLog, type Log } from '../images/run.ts';
 
 export interface HostFacts {
   /**

@@ -4,8 +4,9 @@
  *
  *   1. pinned binaries: Go builds through the tools mechanism (scripts/kind/tool-specs.ts and the
  *      control-plane specs of scripts/lib/tools/pins.ts), runc and pause (scripts/kind/native-tools.ts);
- *   2. Debian rootfs images (scripts/kind/rootfs.ts): `node` (systemd and what kind's base image
- *      carries) and `net` (iptables, ipset, conntrack, iproute2);
+ *   2. Debian rootfs images (scripts/kind/rootfs.ts, built by the image pipeline's Debian builder):
+ *      `kind-node` (systemd and what kind's base image carries) and `kind-net` (iptables, ipset,
+ *      conntrack, iproute2);
  *   3. component images (scripts/kind/images.ts), named inside the node exactly as kubeadm v1.36.4
  *      lists them, plus kube-router, local-path-provisioner and its helper;
  *   4. the base image: the node rootfs + our node files (scripts/kind/node/: entrypoint, containerd
@@ -223,6 +224,7 @@ async function buildBase(plan: NodeImagePlan, rootfs: string, bins: Record<strin
       'ENV container=docker',
       'STOPSIGNAL SIGRTMIN+3',
       'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
+      'CMD []',
       `LABEL ${INPUTS_LABEL}=${plan.hash}`,
     ].join('\n');
     await writeFile(path.join(ctx, 'Dockerfile'), `${dockerfile}\n`);

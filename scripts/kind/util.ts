@@ -1,23 +1,17 @@
-/** Small shared pieces of the kind node build: timed steps, input hashes, docker image lookups. */
-import { createHash } from 'node:crypto';
+/**
+ * Small shared pieces of the kind node build: timed "==> step" lines, image input labels (the
+ * image pipeline's: scripts/images/run.ts), streaming command output.
+ */
 import path from 'node:path';
 import { $ } from 'zx';
 import { toolsDir } from '../lib/paths.ts';
-import type { Log } from './docker.ts';
+import { INPUTS_LABEL, inspectImage, seconds, type Log } from '../images/run.ts';
 
-export { stderrLog, type Log } from './docker.ts';
+export { hashInputs, INPUTS_LABEL, mib, seconds, stderrLog, type Log } from '../images/run.ts';
 
 /** Where the kind node build keeps its markers, rootfs tarballs and image archives. */
 export function kindCacheDir(): string {
   return path.join(toolsDir(), 'kind-node');
-}
-
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
-export function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
 /** A failed build step: the message names the step, so "image build failed" says which one. */
@@ -43,25 +37,10 @@ export async function step<T>(log: Log, name: string, fn: () => Promise<T>): Pro
   }
 }
 
-/** sha256 over a JSON rendering with sorted keys, so equal inputs give equal hashes. */
-export function hashInputs(value: unknown): string {
-  const canon = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canon);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canon(x)]));
-    return v;
-  };
-  return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
-}
-
-export const INPUTS_LABEL = 'io.backstage-keycloak.kind.inputs';
-
 /** The inputs label of a local image, or undefined when the image does not exist. */
 export async function imageInputs(ref: string): Promise<{ inputs?: string; size: number } | undefined> {
-  const out = await $({ quiet: true, nothrow: true })`docker image inspect ${ref} --format ${'{{json .Config.Labels}} {{.Size}}'}`;
-  if (!out.ok) return undefined;
-  const m = /^(.*) (\d+)$/.exec(out.stdout.trim());
-  const labels = (m && m[1] !== 'null' ? JSON.parse(m[1]!) : {}) as Record<string, string>;
-  return { inputs: labels[INPUTS_LABEL], size: Number(m?.[2] ?? 0) };
+  const info = await inspectImage(ref);
+  return info ? { inputs: info.labels[INPUTS_LABEL], size: info.size } : undefined;
 }
 
 /** Runs a command, streaming its output lines through log with a prefix; throws with the tail on failure. */

@@ -1,8 +1,8 @@
 /**
  * One kind cluster per `cluster` tier run, on the offline node image (scripts/kind/). Provisions it
  * once (reusing a cluster of the same name that runs the same node image, e.g. one from `npm run
- * up`), hands its coordinates to the test files, and deletes it at the end unless BK_KEEP_CLUSTER=1
- * or it was there before. The host's kernel settings are read before anything starts; the tests and
+ * up`; one running another image is an error), hands its coordinates to the test files, and deletes
+ * it at the end unless BK_KEEP_CLUSTER=1 or it was there before. The host's kernel settings are read before anything starts; the tests and
  * the teardown compare against them.
  *
  * In CI (CI=true) the node image must already exist (.ci/run builds it with `npm run kind -- image`):
@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { CLUSTER_NAME, createCluster, deleteCluster } from '../../scripts/kind/cluster.ts';
 import { ensureDocker } from '../../scripts/kind/docker.ts';
-import { planNodeImage } from '../../scripts/kind/node-image.ts';
+import { ensureNodeImage, planNodeImage } from '../../scripts/kind/node-image.ts';
 import { imageInputs, kindCacheDir, seconds } from '../../scripts/kind/util.ts';
 import { readHostSysctls, sysctlChanges } from './sysctls.ts';
 
@@ -43,16 +43,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sysctlsBefore = readHostSysctls();
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   await ensureDocker(log);
-  if (ci && !process.env.BK_KIND_NODE_IMAGE) {
+  // The node image under test: BK_KIND_NODE_IMAGE, else the offline image of the current pins
+  // (in CI it must exist already; elsewhere it is built now). A cluster of the same name that runs
+  // another image is not reused: the setup fails and says how to delete it.
+  let image = process.env.BK_KIND_NODE_IMAGE;
+  if (!image) {
     const plan = planNodeImage();
-    if ((await imageInputs(plan.image))?.inputs !== plan.hash) {
+    if (ci && (await imageInputs(plan.image))?.inputs !== plan.hash) {
       throw new Error(`the offline kind node image ${plan.image} is not built (CI=true: it is not built during tests; .ci/run builds it with \`npm run kind -- image\`).`);
     }
+    image = (await ensureNodeImage({ log })).image;
   }
   const dir = path.join(kindCacheDir(), 'test');
   mkdirSync(dir, { recursive: true });
   const kubeconfigPath = path.join(dir, `kubeconfig-${CLUSTER_NAME}`);
-  const c = await createCluster({ log, kubeconfig: kubeconfigPath });
+  const c = await createCluster({ log, kubeconfig: kubeconfigPath, image });
   log(`cluster ${c.name} ${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}; setup took ${seconds(Date.now() - t0)}`);
   project.provide('cluster', {
     name: c.name,
