@@ -3,7 +3,7 @@
  * registry pull.
  *
  *   1. pinned binaries: Go builds through the tools mechanism (scripts/kind/tool-specs.ts and the
- *      control-plane specs of scripts/lib/tools/pins.ts), runc and pause (scripts/kind/native-tools.ts);
+ *      control-plane specs of scripts/lib/tools/pins.ts; runc with cgo), pause (scripts/kind/native-tools.ts);
  *   2. Debian rootfs images (scripts/kind/rootfs.ts, built by the image pipeline's Debian builder):
  *      `kind-node` (systemd and what kind's base image carries) and `kind-net` (iptables, ipset,
  *      conntrack, iproute2);
@@ -28,7 +28,7 @@ import { repoRoot } from '../lib/paths.ts';
 import { ensureTool, ETCD_VERSION, TOOLS } from '../lib/tools/index.ts';
 import { ensureDocker } from './docker.ts';
 import { ensureImage, imageRef, type BuiltImage, type ComponentImage } from './images.ts';
-import { ensurePause, ensureRunc, PAUSE_VERSION } from './native-tools.ts';
+import { ensurePause, PAUSE_VERSION } from './native-tools.ts';
 import { ensureRootfs, NET_ROOTFS, NODE_ROOTFS, rootfsRef } from './rootfs.ts';
 import {
   CNI_PLUGINS_VERSION,
@@ -59,7 +59,7 @@ export const NODE_IMAGES = {
 } as const;
 
 /** Go-built binaries in the node itself and the control-plane/add-on images. */
-const NODE_BINARIES = ['kubelet', 'kubeadm', 'kubectl', 'containerd', 'containerd-shim-runc-v2', 'ctr', 'crictl'];
+const NODE_BINARIES = ['kubelet', 'kubeadm', 'kubectl', 'containerd', 'containerd-shim-runc-v2', 'ctr', 'crictl', 'runc'];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'ptp'];
 const IMAGE_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'etcd', 'coredns', 'local-path-provisioner', 'kube-router'];
 
@@ -118,7 +118,7 @@ export function planNodeImage(): NodeImagePlan {
   const hash = hashInputs({
     rev: NODE_REV,
     kubernetes: KIND_KUBERNETES_VERSION,
-    versions: { ...versionsOf([...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]), runc: RUNC_VERSION, pause: PAUSE_VERSION },
+    versions: { ...versionsOf([...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]), pause: PAUSE_VERSION },
     rootfs: [rootfsRef(NODE_ROOTFS).hash, rootfsRef(NET_ROOTFS).hash],
     images: componentSpecs((n) => n, 'net').map((s) => imageRef(s, {}).hash),
     nodeFiles: filesDigest(nodeFilesDir()),
@@ -158,13 +158,13 @@ export async function ensureNodeImage(opts: { log: Log; force?: boolean }): Prom
   log(`node image ${plan.image} is not built yet: building it (cold: ~25 min on 2 cores, most of it Go builds)`);
 
   const bins: Record<string, string> = {};
-  await step(log, 'pinned binaries (Go module proxy builds, runc, pause)', async () => {
+  await step(log, 'pinned binaries (Go module proxy builds, pause)', async () => {
     for (const name of [...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]) {
       const s = Date.now();
-      bins[name] = await ensureTool(name, { pinnedOnly: true, log: (l) => log(`    ${l}`) });
+      // Building the node image provisions (like `npm run tools -- ensure --all`), also under CI=true.
+      bins[name] = await ensureTool(name, { pinnedOnly: true, noInstall: false, log: (l) => log(`    ${l}`) });
       if (Date.now() - s > 2000) log(`    ${name}: ${seconds(Date.now() - s)}`);
     }
-    bins.runc = await ensureRunc(log);
     bins.pause = await ensurePause(log);
   });
 
@@ -198,7 +198,7 @@ async function buildBase(plan: NodeImagePlan, rootfs: string, bins: Record<strin
     await writeFile(conf, render(readFileSync(conf, 'utf8')));
     await mkdir(path.join(ctx, 'bin'));
     await mkdir(path.join(ctx, 'cni'));
-    for (const n of [...NODE_BINARIES, 'runc']) await cp(bins[n]!, path.join(ctx, 'bin', n));
+    for (const n of NODE_BINARIES) await cp(bins[n]!, path.join(ctx, 'bin', n));
     for (const p of CNI_PLUGINS) await cp(bins[`cni-${p}`]!, path.join(ctx, 'cni', p));
     const units = 'systemd-binfmt.service systemd-sysctl.service systemd-modules-load.service systemd-udevd.service systemd-udev-trigger.service getty.target console-getty.service systemd-firstboot.service systemd-hwdb-update.service';
     const dockerfile = [

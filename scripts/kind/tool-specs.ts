@@ -5,8 +5,8 @@
  * CGO_ENABLED=0, -mod=readonly, -trimpath, -s -w) into the shared tools cache.
  *
  * None of them is ever taken from PATH: the node image must carry exactly these pins (a PATH
- * containerd is Debian's 1.6, a PATH kubectl any version). runc (cgo + static libseccomp) and pause
- * (C) are not Go-only builds: scripts/kind/native-tools.ts builds those.
+ * containerd is Debian's 1.6, a PATH kubectl any version). runc builds with cgo and Debian's static
+ * libseccomp (gcc, libseccomp-dev: scripts/ci/apt.sh); pause is C (scripts/kind/native-tools.ts).
  */
 import type { ToolSpec } from '../lib/tools/spec.ts';
 
@@ -64,6 +64,17 @@ export const KIND_NODE_TOOLS: Record<string, ToolSpec> = {
   containerd: containerd('containerd'),
   'containerd-shim-runc-v2': { ...containerd('containerd-shim-runc-v2'), versionArgs: ['-v'] },
   ctr: containerd('ctr'),
+  // runc as its Makefile builds it for a static release: cgo, seccomp, netgo/osusergo.
+  runc: {
+    ...pinned('runc', RUNC_VERSION, 'tools/runc', 'github.com/opencontainers/runc', [`-X main.version=${RUNC_VERSION.replace(/^v/, '')}`]),
+    go: {
+      wrapper: 'tools/runc',
+      pkg: 'github.com/opencontainers/runc',
+      ldflags: [`-X main.version=${RUNC_VERSION.replace(/^v/, '')}`],
+      cgo: { tags: ['seccomp', 'netgo', 'osusergo', 'urfave_cli_no_docs'] },
+    },
+    wants: `runc ${RUNC_VERSION} (pinned cgo build for the kind node image; needs gcc and libseccomp-dev)`,
+  },
   crictl: pinned('crictl', CRICTL_VERSION, 'tools/cri-tools', 'sigs.k8s.io/cri-tools/cmd/crictl', [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}`]),
   'cni-bridge': cni('bridge', 'main'),
   'cni-ptp': cni('ptp', 'main'),
