@@ -93,8 +93,10 @@ export async function runKind(args: string[], opts: { log?: Log; prefix?: string
   return run(opts.log ?? stderrLog, opts.prefix ?? '', [kind, ...args], { env });
 }
 
+/** Names of the kind clusters on this Docker engine (what `kind get clusters` lists: its node label). */
 async function kindClusters(): Promise<string[]> {
-  return (await runKind(['get', 'clusters'], { prefix: '' })).split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('No kind clusters'));
+  const out = await $({ quiet: true })`docker ps -a --filter label=io.x-k8s.kind.cluster --format ${'{{.Label "io.x-k8s.kind.cluster"}}'}`;
+  return [...new Set(out.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
 }
 
 interface ContainerInfo {
@@ -156,7 +158,6 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
   await step(log, 'Docker engine', () => ensureDocker(log));
   const { shim } = await kindEnv();
   if (shim) log(`    kind runs with scripts/kind/docker-shim (${shim})`);
-  await step(log, 'kind (pinned build)', () => ensureTool('kind', { pinnedOnly: true, log: (l) => log(`    ${l}`) }));
 
   const requested = opts.image ?? process.env.BK_KIND_NODE_IMAGE;
   // An existing kind cluster of this name is reused; a container of that name that is not one is refused.
@@ -183,6 +184,8 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
     return { name, context: `kind-${name}`, nodeContainer, image: existing.image, reused: true, createMs: 0, shim };
   }
 
+  // kind itself is needed only from here on (an existing cluster is reused without it).
+  await step(log, 'kind (pinned build)', () => ensureTool('kind', { pinnedOnly: true, log: (l) => log(`    ${l}`) }));
   const cfg = clusterConfig(name, requested ?? 'pending', isOfflineImage(requested ?? OFFLINE_IMAGE_REPO));
   await step(log, 'host ports free on 127.0.0.1', async () => {
     for (const node of cfg.nodes as { extraPortMappings?: { hostPort: number }[] }[]) {
@@ -236,11 +239,12 @@ async function waitReady(node: string, log: Log, timeoutSec: number): Promise<vo
   const deadline = Date.now() + timeoutSec * 1000;
   const left = () => `${Math.max(5, Math.round((deadline - Date.now()) / 1000))}s`;
   await nodeExec(node, `${KUBECTL} wait --for=condition=Ready nodes --all --timeout=${left()}`, (l) => log(`    ${l}`));
-  // Everything kube-system runs (control plane, kube-proxy, CoreDNS, the pod network) and storage.
-  const rollouts = await nodeExec(node, `${KUBECTL} get deploy,ds -A -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}@{.metadata.namespace}{"\\n"}{end}'`, () => {});
-  for (const r of rollouts.split('\n').filter(Boolean)) {
-    const [res, ns] = r.split('@');
-    await nodeExec(node, `${KUBECTL} -n ${ns} rollout status ${res!.toLowerCase()} --timeout=${left()}`, (l) => log(`    ${l}`));
+  // What kube-system runs (kube-proxy, CoreDNS, the pod network) and the storage provisioner.
+  for (const ns of ['kube-system', 'local-path-storage']) {
+    const rollouts = await nodeExec(node, `${KUBECTL} -n ${ns} get deploy,ds -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}'`, () => {});
+    for (const res of rollouts.split('\n').filter(Boolean)) {
+      await nodeExec(node, `${KUBECTL} -n ${ns} rollout status ${res.toLowerCase()} --timeout=${left()}`, (l) => log(`    ${l}`));
+    }
   }
 }
 

@@ -5,11 +5,12 @@
  *   image [--force]       build (or find) the offline node image; prints its tag and size
  *   create [--name N]     create (or reuse) the cluster, as `npm run up` does before installing
  *   delete [--name N]     delete it, as `npm run down` does
+ *   prune                 remove the node build's images of other pins (old node images are ~1 GiB)
  */
 import { parseArgv } from 'zx';
 import { createCluster, deleteCluster } from './cluster.ts';
 import { dockerVersion, ensureDocker, hostFacts } from './docker.ts';
-import { ensureNodeImage, planNodeImage } from './node-image.ts';
+import { ensureNodeImage, planNodeImage, pruneImages } from './node-image.ts';
 import { mib, seconds } from './util.ts';
 
 const log = (l: string) => console.log(l);
@@ -43,8 +44,13 @@ async function main(): Promise<void> {
     case 'delete':
       await deleteCluster({ name: a.name as string | undefined, log });
       return;
+    case 'prune': {
+      const stale = await pruneImages(log);
+      console.log(`${stale.length} stale image tag(s); current node image ${planNodeImage().image}`);
+      return;
+    }
     default:
-      throw new Error(`usage: npm run kind -- facts | docker | image [--force] | create [--name N] | delete [--name N] (got "${cmd ?? ''}")`);
+      throw new Error(`usage: npm run kind -- facts | docker | image [--force] | create [--name N] | delete [--name N] | prune (got "${cmd ?? ''}")`);
   }
 }
 

@@ -276,6 +276,30 @@ async function assembleNode(plan: NodeImagePlan, base: string, images: BuiltImag
   }
 }
 
+/** Host tags the current pins build (node, base, component images, rootfs); `prune` keeps these. */
+export function currentImageRefs(): Set<string> {
+  const plan = planNodeImage();
+  const net = rootfsRef(NET_ROOTFS).image;
+  const refs = new Set([plan.image, `bk-kind-node-base:${KIND_KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`, rootfsRef(NODE_ROOTFS).image, net]);
+  for (const spec of componentSpecs((n) => n, net)) refs.add(imageRef(spec, { ca: net }).ref);
+  return refs;
+}
+
+/** Removes the kind node build's images of other pins (each old node image is ~1 GiB). */
+export async function pruneImages(log: Log): Promise<string[]> {
+  const keep = currentImageRefs();
+  const out = await $({ quiet: true })`docker images --format ${'{{.Repository}}:{{.Tag}}'}`;
+  const stale = out.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((r) => /^(bk-kind-[a-z0-9-]+|bk-debian-kind-[a-z]+):/.test(r) && !keep.has(r));
+  for (const r of stale) {
+    const rm = await $({ quiet: true, nothrow: true })`docker image rm ${r}`;
+    log(`    ${rm.ok ? 'removed' : 'kept (in use)'} ${r}`);
+  }
+  return stale;
+}
+
 /** For tests and diagnostics: the versions that went into the node image. */
 export const NODE_PINS = {
   kubernetes: KIND_KUBERNETES_VERSION,
