@@ -47,6 +47,19 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      // Cluster tier: a real kind cluster on the offline node image (scripts/kind/), created once per
+      // run by test/cluster/global-setup.ts and deleted at the end (BK_KEEP_CLUSTER=1 keeps it), and
+      // the Docker-built images (test/images). One file at a time: heavy on 2 cores.
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts', 'test/images/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts', 'test/cluster/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

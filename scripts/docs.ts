@@ -61,6 +61,7 @@ export function valuesTable(text: string, prefix = ''): string {
 export const VALUES_SOURCES: { file: string; prefix: string }[] = [
   { file: 'values.yaml', prefix: '' },
   { file: 'charts/keycloak-dev/values.yaml', prefix: 'keycloakDev' },
+  { file: 'charts/postgres-dev/values.yaml', prefix: 'postgresDev' },
 ];
 
 export async function expectedReadme(): Promise<{ current: string; expected: string }> {

@@ -1,11 +1,18 @@
 /**
- * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage]
- *               [--release backstage] [--cluster backstage-keycloak] [--skip-build] [--timeout 10m]
+ * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage] [--subchart real|auto|standin]
+ *               [--release backstage] [--cluster backstage-keycloak] [--skip-build (reuse built images)] [--timeout 10m]
  *
- * From nothing to a verified login on kind: checks docker, kind and helm; creates (or reuses) the
- * kind cluster from dev/kind/cluster.yaml; builds the Backstage image from backstage/ and loads it
- * into kind; `helm upgrade --install --wait` with the kind values (the upstream chart comes from
- * `helm dependency build`); then runs verify and prints the URLs and dev credentials.
+ * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
+ * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
+ * (scripts/kind/, built from the package registries on first use); builds every image the chart
+ * runs (scripts/images.ts, from the package registries) and pushes them to the local registry
+ * localhost:5001, which kind's nodes reach as bk-registry on the kind network; packages the chart
+ * (repository root + the upstream Backstage chart from `helm dependency build`, BACKSTAGE_CHART or
+ * charts/*.tgz) and pushes it to oci://localhost:5001/charts; `helm upgrade --install --wait` from
+ * there, as a user installs a published chart; then runs verify and prints the URLs and dev
+ * credentials. --subchart auto|real|standin (default real): offline, `auto` falls back to this
+ * project's stand-in of the upstream chart, which it says loudly (local kind only; the stand-in
+ * is never pushed anywhere but the local registry).
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
  * A failed first install is rolled back, so nothing half-installed is left.
@@ -16,15 +23,18 @@ import { $, parseArgv } from 'zx';
 import { parse as parseYaml } from 'yaml';
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
-import { resolveBackstageChart } from './lib/chart.ts';
+import { resolveBackstageChart, type SubchartMode } from './lib/chart.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
 import { ensureTool, parseVersion } from './lib/tools/index.ts';
 import { repoRoot } from './lib/paths.ts';
 import { formatChecks } from './lib/verify.ts';
 import { verify } from './verify.ts';
-
-const IMAGE = 'ghcr.io/backstage-keycloak/backstage:0.1.0';
+import { buildImages, CHART_IMAGES, imageRef, type ImageName } from './images/catalog.ts';
+import { pushChart, pushImages, registryUp } from './images/registry.ts';
+import { inspectImage } from './images/run.ts';
+import { createCluster } from './kind/cluster.ts';
+import { ensureDocker } from './kind/docker.ts';
 
 interface Step {
   name: string;
@@ -33,7 +43,7 @@ interface Step {
 
 async function main(): Promise<void> {
   const a = parseArgv(process.argv.slice(2), {
-    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig'],
+    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart'],
     boolean: ['yes', 'skip-build'],
     camelCase: true,
   });
@@ -43,6 +53,9 @@ async function main(): Promise<void> {
   const cluster = String(a.cluster ?? 'backstage-keycloak');
   const timeout = String(a.timeout ?? '10m');
   const existing = a.context !== undefined;
+  const subchart = String(a.subchart ?? process.env.BK_SUBCHART ?? 'real') as SubchartMode;
+  if (!['auto', 'real', 'standin'].includes(subchart)) throw new Error(`--subchart ${subchart}: use real (default), auto or standin`);
+  if (existing && subchart !== 'real') throw new Error(`--subchart ${subchart} is for the local kind cluster only: an existing cluster gets the real upstream chart (helm dependency build)`);
   const steps: Step[] = [];
   const t0 = Date.now();
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -55,57 +68,63 @@ async function main(): Promise<void> {
   };
   if (!existsSync(valuesFile)) throw new Error(`values file ${valuesFile} does not exist (--values)`);
 
-  const tools = await step('check tools (docker, kind, helm)', async () => {
+  const tools = await step('check tools (docker, helm)', async () => {
     const missing: string[] = [];
     const helm = await ensureTool('helm').catch((e: Error) => (missing.push(`helm: ${e.message.split('\n')[0]}`), ''));
-    let kind = '';
     if (!existing) {
-      const docker = await $({ quiet: true, nothrow: true })`docker info --format {{.ServerVersion}}`;
-      if (!docker.ok) missing.push(`docker: the Docker engine is not reachable (${(docker.stderr.trim().split('\n')[0] ?? '') || 'docker not found'}). Install Docker and start it, or pass --context to use an existing cluster.`);
-      kind = await ensureTool('kind').catch((e: Error) => (missing.push(`kind: ${e.message.split('\n')[0]}`), ''));
+      // Starts Debian's dockerd when no engine answers (scripts/ci/docker.sh).
+      await ensureDocker((l) => console.log(l)).catch((e: Error) => missing.push(`docker: ${e.message} Or pass --context to use an existing cluster.`));
     }
     if (missing.length) throw new Error(`missing tools:\n  - ${missing.join('\n  - ')}`);
-    console.log(`    helm ${helm}${kind ? `, kind ${kind}` : ''}`);
-    return { helm, kind };
+    console.log(`    helm ${helm}`);
+    return { helm };
   });
 
   let context = a.context as string | undefined;
   if (!existing) {
     context = `kind-${cluster}`;
-    await step(`kind cluster ${cluster}`, async () => {
-      const list = await $({ quiet: true })`${tools.kind} get clusters`;
-      if (list.stdout.split('\n').includes(cluster)) {
-        console.log('    reusing the existing cluster');
-      } else {
-        await $({ stdio: 'inherit' })`${tools.kind} create cluster --name ${cluster} --config ${path.join(repoRoot, 'dev', 'kind', 'cluster.yaml')} --wait 120s`;
-      }
-    });
-    if (!a.skipBuild) {
-      await step(`build image ${IMAGE}`, async () => {
-        await $({ stdio: 'inherit', cwd: path.join(repoRoot, 'backstage') })`docker build -t ${IMAGE} .`;
-      });
-    }
-    await step(`load ${IMAGE} into kind`, async () => {
-      await $({ stdio: 'inherit' })`${tools.kind} load docker-image ${IMAGE} --name ${cluster}`;
+    // Offline node image, pod network, registry wiring, readiness: scripts/kind/cluster.ts.
+    await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, log: (l) => console.log(`    ${l}`) }));
+    await step('images: build (missing or --skip-build unset) and push to localhost:5001', async () => {
+      const log = (l: string) => console.log(`    ${l}`);
+      const missing: ImageName[] = [];
+      for (const n of CHART_IMAGES) if (!a.skipBuild || !(await inspectImage(await imageRef(n)))) missing.push(n);
+      if (missing.length) await buildImages(missing, { log });
+      await registryUp({ log });
+      await pushImages(CHART_IMAGES, 'localhost:5001', log);
     });
   }
   const kc = loadKubeConfig({ context, kubeconfig: a.kubeconfig as string | undefined });
   guardContext(kc, Boolean(a.yes), 'install');
 
-  await step('upstream Backstage chart (helm dependency build)', async () => {
-    const source = await resolveBackstageChart('real', (l) => console.log(`    ${l}`));
-    console.log(`    ${source.description}`);
-  });
+  // Where the chart comes from: for kind, the packaged chart in the local OCI registry (what users
+  // install from a registry); for an existing cluster, this directory with the real upstream chart.
+  let chart: { ref: string; version: string; flags: string[] };
+  if (!existing) {
+    chart = await step('chart: helm package + helm push to oci://localhost:5001/charts', async () => {
+      const pushed = await pushChart('localhost:5001', { mode: subchart, log: (l) => console.log(`    ${l}`) });
+      console.log(`    ${pushed.ref}:${pushed.chart.version} ${pushed.digest} (${pushed.chart.subchart})`);
+      return { ref: pushed.ref, version: pushed.chart.version, flags: ['--version', pushed.chart.version, '--plain-http'] };
+    });
+  } else {
+    chart = await step('upstream Backstage chart (helm dependency build)', async () => {
+      const source = await resolveBackstageChart('real', (l) => console.log(`    ${l}`));
+      console.log(`    ${source.description}`);
+      return { ref: repoRoot, version: '(working tree)', flags: [] };
+    });
+  }
 
   await step(`helm upgrade --install ${release} (namespace ${namespace}, --wait ${timeout})`, async () => {
     const helmMajor = parseVersion((await $({ quiet: true })`${tools.helm} version --template {{.Version}}`).stdout)?.[0] ?? 4;
     const rollback = helmMajor >= 4 ? '--rollback-on-failure' : '--atomic';
-    const args = ['upgrade', '--install', release, repoRoot, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    const args = ['upgrade', '--install', release, chart.ref, ...chart.flags, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    console.log(`    helm ${args.join(' ')}`);
     const res = await $({ nothrow: true, stdio: ['inherit', 'inherit', 'pipe'] })`${tools.helm} ${args}`;
     if (!res.ok) {
       await diagnose(kc, namespace, release);
       throw new Error(`helm upgrade --install failed (rolled back): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
+    console.log(`    installed ${chart.ref} version ${chart.version}`);
   });
 
   const checks = await step('verify (API objects, then the login over HTTP)', async () => {

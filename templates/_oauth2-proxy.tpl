@@ -151,7 +151,7 @@ Params: . the chart context (umbrella or subchart).
   "OAUTH2_PROXY_OIDC_ISSUER_URL" $kc.issuer
   "OAUTH2_PROXY_REDIRECT_URL" (include "backstage-keycloak.redirectUrl" .)
   "OAUTH2_PROXY_UPSTREAMS" "http://127.0.0.1:7007/"
-  "OAUTH2_PROXY_REVERSE_PROXY" "true"
+  "OAUTH2_PROXY_REVERSE_PROXY" (ternary "true" "false" (not (empty $o.trustedProxyIPs)))
   "OAUTH2_PROXY_SKIP_PROVIDER_BUTTON" "true"
   "OAUTH2_PROXY_CODE_CHALLENGE_METHOD" "S256"
   "OAUTH2_PROXY_SKIP_AUTH_ROUTES" "GET=^/\\.backstage/health/v1/(readiness|liveness)$"

@@ -62,10 +62,29 @@ describe('X-Forwarded-* through the rendered proxy', () => {
     expect(h['x-custom']).toBe('kept');
   });
 
-  it('with trustedProxyIPs empty, any client\'s X-Forwarded-Uri picks the login-free route: the request reaches Backstage without a login (and without identity headers)', async () => {
+  it('with trustedProxyIPs empty (the default), no --reverse-proxy: a client\'s X-Forwarded-Uri cannot pick the login-free route (401, nothing reaches Backstage)', async () => {
+    const m = await render({ values: { global: { oauth2Proxy: { trustedProxyIPs: [] } } } });
+    expect(m.configMap('backstage-oauth2-proxy').data!.OAUTH2_PROXY_REVERSE_PROXY).toBe('false');
     const res = await through({ global: { keycloak: INTERNAL, oauth2Proxy: { trustedProxyIPs: [] } } }, '/api/catalog/entities', { 'X-Forwarded-Uri': '/.backstage/health/v1/readiness', ...IDENTITY });
-    expect(res.reached?.url).toBe('/api/catalog/entities');
-    expect(res.reached?.headers['x-forwarded-user']).toBeUndefined();
+    expect(res.status).toBe(401);
+    expect(res.reached).toBeUndefined();
+  });
+
+  it('the bypass that --reverse-proxy without a trusted list would open is real (why the default is off)', async () => {
+    // The same request against the rendered configuration with only --reverse-proxy forced on.
+    const m = await render({ values: { global: { keycloak: INTERNAL, oauth2Proxy: { trustedProxyIPs: [] } } } });
+    const cm = m.configMap('backstage-oauth2-proxy');
+    cm.data!.OAUTH2_PROXY_REVERSE_PROXY = 'true';
+    const proxy = await startProxy(m, { upstream: upstreamUrl });
+    try {
+      seen.length = 0;
+      const res = await fetch(`${proxy.url}/api/catalog/entities`, { headers: { 'X-Forwarded-Uri': '/.backstage/health/v1/readiness', ...IDENTITY }, redirect: 'manual' });
+      await res.arrayBuffer();
+      expect(seen[0]?.url).toBe('/api/catalog/entities');
+      expect(seen[0]?.headers['x-forwarded-user']).toBeUndefined();
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('with trustedProxyIPs set, a client outside them cannot: 401, nothing reaches Backstage', async () => {
@@ -80,7 +99,7 @@ describe('the README says what holds', () => {
     const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
     expect(readme).not.toMatch(/strips client X-Forwarded-\*/);
     expect(readme).toMatch(/deletes the identity headers/);
-    expect(readme).toMatch(/When that\s+list is empty \(the default\), it believes them from ANY client/);
+    expect(readme).toMatch(/When\s+that list is empty \(the default\), it runs WITHOUT `--reverse-proxy` and ignores them from every\s+client/);
     expect(readme).toMatch(/X-Forwarded-Uri/);
   });
 });

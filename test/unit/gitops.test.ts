@@ -57,7 +57,7 @@ describe('kind values', () => {
     const env = m.configMap('backstage-oauth2-proxy').data!;
     expect(env.OAUTH2_PROXY_OIDC_ISSUER_URL).toBe('http://keycloak.localhost:8080/realms/backstage');
     expect(env.OAUTH2_PROXY_REDEEM_URL).toBe('http://backstage-keycloak-dev:8080/realms/backstage/protocol/openid-connect/token');
-    expect(m.backstage().imagePullPolicy).toBe('Never');
+    expect(m.backstage().imagePullPolicy).toBe('IfNotPresent');
     // The dev Keycloak reads the client secret from the same Secret the proxy uses.
     const kcDeploy = m.get<{ spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[] } } } }>('Deployment', 'backstage-keycloak-dev');
     const kcEnv = kcDeploy.spec.template.spec.containers[0]!.env;

@@ -25,9 +25,10 @@ export async function goBuild(spec: ToolSpec, go: GoBuild, dest: string, log: (l
   // -mod=readonly: a build can never rewrite the committed go.mod/go.sum; a missing sum is an error.
   const args = ['build', '-mod=readonly', '-trimpath', '-o', tmp];
   // -s -w always (no symbol table/DWARF): etcd, for one, is 39 MB with them and 27 MB without.
-  args.push(`-ldflags=${['-s', '-w', ...(go.ldflags ?? [])].join(' ')}`);
+  args.push(`-ldflags=${['-s', '-w', ...(go.ldflags ?? []), ...(go.cgo ? ['-linkmode', 'external', '-extldflags', '-static'] : [])].join(' ')}`);
+  if (go.cgo?.tags.length) args.push('-tags', go.cgo.tags.join(' '));
   args.push(go.pkg);
-  const out = await $({ cwd: wrapper, quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' } })`${goBin} ${args}`;
+  const out = await $({ cwd: wrapper, quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: go.cgo ? '1' : '0', GOFLAGS: '-mod=readonly' } })`${goBin} ${args}`;
   if (!out.ok) {
     await rm(tmp, { force: true });
     return `failed (exit ${out.exitCode}): ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`;

@@ -7,6 +7,8 @@
  * end, next to the binaries.
  */
 import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
+import { REGISTRY_TOOL } from '../../images/tool-specs.ts';
+import { KIND_NODE_TOOLS } from '../../kind/tool-specs.ts';
 
 export const HELM_VERSION = 'v4.2.4';
 export const OAUTH2_PROXY_VERSION = 'v7.15.3';
@@ -189,6 +191,8 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
+  registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (scripts/images/tool-specs.ts)
+  ...KIND_NODE_TOOLS, // the offline kind node image (scripts/kind/tool-specs.ts)
 };
 
 

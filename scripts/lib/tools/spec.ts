@@ -10,6 +10,11 @@ export interface GoBuild {
   pkg: string;
   /** Linker flags, e.g. to stamp the version the upstream release build stamps. */
   ldflags?: string[];
+  /**
+   * Build with cgo (default CGO_ENABLED=0), these build tags, and C libraries linked statically
+   * (`-linkmode external -extldflags -static`): for programs that need C (runc: nsenter, libseccomp).
+   */
+  cgo?: { tags: string[] };
 }
 
 export interface Download {

@@ -1,0 +1,14 @@
+// Pins the CNI plugin builds for the kind node image: bridge, ptp, loopback, host-local, portmap.
+// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts) as cni-<plugin>.
+
+//go:build tools
+
+package tools
+
+import (
+	_ "github.com/containernetworking/plugins/plugins/main/bridge"
+	_ "github.com/containernetworking/plugins/plugins/main/ptp"
+	_ "github.com/containernetworking/plugins/plugins/main/loopback"
+	_ "github.com/containernetworking/plugins/plugins/ipam/host-local"
+	_ "github.com/containernetworking/plugins/plugins/meta/portmap"
+)

@@ -1,0 +1,10 @@
+// Pins the CoreDNS build (the DNS server kubeadm deploys) for the kind node image.
+// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts).
+
+//go:build tools
+
+package tools
+
+import (
+	_ "github.com/coredns/coredns"
+)

@@ -1,0 +1,10 @@
+// Pins the crictl build for the kind node image (sigs.k8s.io/cri-tools/cmd/crictl).
+// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts).
+
+//go:build tools
+
+package tools
+
+import (
+	_ "sigs.k8s.io/cri-tools/cmd/crictl"
+)
