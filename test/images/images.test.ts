@@ -108,16 +108,17 @@ describe.skipIf(!!problem)('images (hardened containers)', () => {
 
     beforeAll(async () => {
       // What the chart's ConfigMap adds (mounted at /app/app-config-from-configmap.yaml and passed
-      // with --config): the demo organisation so a sign-in can resolve a catalog user.
+      // with --config): the provider of the sign-in mode (oauth2Proxy; the image configures none
+      // itself), and the demo organisation so a sign-in can resolve a catalog user.
       const extra = path.join(tmp, 'app-config-from-configmap.yaml');
-      await writeFile(extra, ['catalog:', '  locations:', '    - type: file', '      target: ./catalog/demo-org.yaml', '      rules:', '        - allow: [User, Group]', ''].join('\n'));
+      await writeFile(extra, ['auth:', '  providers:', '    oauth2Proxy: {}', 'catalog:', '  locations:', '    - type: file', '      target: ./catalog/demo-org.yaml', '      rules:', '        - allow: [User, Group]', ''].join('\n'));
       bs = await runContainer({
         name: 'backstage',
         alias: 'backstage-app',
         image: refs.backstage!,
         network,
         user: '1000:1000',
-        env: { POSTGRES_HOST: 'postgres', POSTGRES_PORT: '5432', POSTGRES_USER: 'backstage', POSTGRES_PASSWORD: pgPassword, APP_CONFIG_backend_listen_port: '7007' },
+        env: { POSTGRES_HOST: 'postgres', POSTGRES_PORT: '5432', POSTGRES_USER: 'backstage', POSTGRES_PASSWORD: pgPassword, APP_CONFIG_backend_listen_port: '7007', BACKSTAGE_SIGNIN_MODE: 'oauth2Proxy' },
         tmpfs: { '/tmp': '' },
         binds: { [extra]: '/app/app-config-from-configmap.yaml' },
         args: ['node', 'packages/backend', '--config', 'app-config.yaml', '--config', 'app-config.production.yaml', '--config', 'app-config-from-configmap.yaml'],
