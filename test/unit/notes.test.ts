@@ -30,4 +30,17 @@ describe('NOTES', () => {
     const set = await dryRunInstall();
     expect(set.notes).not.toContain('trustedProxyIPs is empty');
   });
+
+  it.each(['oidc', 'oauth2'])('%s mode prints its own redirect URI, the post-logout URI, no proxy settings, and which proxy values go unused', async (mode) => {
+    const { notes, output } = await dryRunInstall({ global: { signIn: { mode } } });
+    expect(notes, output).toContain(`\n  https://backstage.example.com/api/auth/${mode}/handler/frame\n`);
+    expect(notes).not.toContain('/oauth2/callback');
+    expect(notes).toContain('https://backstage.example.com/* under Valid post logout redirect URIs');
+    expect(notes).toContain(`global.signIn.mode=${mode} (Backstage's ${mode} provider, the only one it serves)`);
+    expect(notes).toContain(`curl -sI 'http://127.0.0.1:7007/api/auth/${mode}/start?env=production&scope=openid&origin=https%3A%2F%2Fbackstage.example.com'`);
+    expect(notes).toMatch(/global\.oauth2Proxy\.cookieSecret, global\.oauth2Proxy\.trustedProxyIPs: unused in global\.signIn\.mode=/);
+    expect(notes).not.toContain("The proxy's settings are in ConfigMap");
+    // A fresh install: no mode change to report.
+    expect(notes).not.toContain('SIGN-IN MODE CHANGES');
+  });
 });
