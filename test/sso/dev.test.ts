@@ -3,7 +3,7 @@
  * through the proxy, and Ctrl-C stops every process it started.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,12 @@ import { freePort } from '../../scripts/lib/run/process.ts';
 /** PIDs of the programs the stack runs (Keycloak's JVM, oauth2-proxy, PostgreSQL, the Backstage backend). */
 function stackProcesses(): Set<string> {
   const out = new Set<string>();
+  // Only this host's processes: containers of other jobs on the machine (a Keycloak or PostgreSQL
+  // in Docker) live in other mount namespaces.
+  const ownNs = readlinkSync('/proc/self/ns/mnt');
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
+      if (readlinkSync(`/proc/${pid}/ns/mnt`) !== ownNs) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       if (/\bjava\b.*keycloak|oauth2-proxy|\bpostgres\b|node packages\/backend/.test(cmd)) out.add(`${pid} ${cmd.slice(0, 80)}`);
     } catch {

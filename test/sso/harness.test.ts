@@ -60,7 +60,8 @@ describe('dev realm file', () => {
     const c = realm.clients.find((x) => x.clientId === 'backstage')!;
     expect(c).toMatchObject({ publicClient: false, standardFlowEnabled: true, implicitFlowEnabled: false, directAccessGrantsEnabled: false, serviceAccountsEnabled: false });
     expect(c.secret).toBe('${BACKSTAGE_CLIENT_SECRET}');
-    expect(c.redirectUris).toEqual(['${BACKSTAGE_PUBLIC_URL}/oauth2/callback']);
+    // The proxy's callback and Backstage's native handlers: one client for every sign-in mode.
+    expect(c.redirectUris).toEqual(['${BACKSTAGE_PUBLIC_URL}/oauth2/callback', '${BACKSTAGE_PUBLIC_URL}/api/auth/oidc/handler/frame', '${BACKSTAGE_PUBLIC_URL}/api/auth/oauth2/handler/frame']);
     expect(c.attributes?.['pkce.code.challenge.method']).toBe('S256');
   });
 });
