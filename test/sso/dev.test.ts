@@ -33,6 +33,44 @@ function stackTempDirs(): Set<string> {
   return new Set(readdirSync(os.tmpdir()).filter((d) => /^bk-(stack|keycloak|postgres)-/.test(d)));
 }
 
+/** pid -> [ppid, pgid, command] of every process in /proc. */
+function processTable(): Map<number, [number, number, string]> {
+  const out = new Map<number, [number, number, string]>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 80);
+      out.set(Number(pid), [Number(rest[1]), Number(rest[2]), cmd]);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Process groups of everything `root` started (its descendants), while it runs. */
+function groupsOf(root: number): Set<number> {
+  const table = processTable();
+  const groups = new Set<number>();
+  const queue = [root];
+  while (queue.length) {
+    const p = queue.shift()!;
+    for (const [pid, [ppid, pgid]] of table) {
+      if (ppid === p) {
+        queue.push(pid);
+        if (pgid !== root) groups.add(pgid);
+      }
+    }
+  }
+  return groups;
+}
+
+/** Processes still alive in `groups` (what Ctrl-C should have stopped). Precise on a shared machine. */
+function aliveIn(groups: Set<number>): string[] {
+  return [...processTable()].filter(([, [, pgid]]) => groups.has(pgid)).map(([pid, [, , cmd]]) => `${pid} ${cmd}`);
+}
+
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(false)));
@@ -64,6 +102,8 @@ describe('npm run dev', () => {
     expect(res.headers.get('location')).toContain(`http://127.0.0.1:${kcPort}/realms/backstage/protocol/openid-connect/auth`);
     const during = stackProcesses();
     expect(during.size).toBeGreaterThan(before.size);
+    const groups = groupsOf(child.pid!);
+    expect(groups.size).toBeGreaterThanOrEqual(4); // Keycloak, PostgreSQL, Backstage, oauth2-proxy
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -71,8 +111,9 @@ describe('npm run dev', () => {
     expect(await refused(port)).toBe(true);
     expect(await refused(kcPort)).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
-    const left = [...stackProcesses()].filter((p) => !before.has(p));
-    expect(left).toEqual([]);
+    // Nothing of what dev started survives (checked by process group: other jobs on a shared
+    // machine may start a Keycloak or PostgreSQL of their own meanwhile).
+    expect(aliveIn(groups)).toEqual([]);
   });
 
   function runDev(args: string[]): Promise<{ code: number | null; output: string; ms: number }> {
@@ -108,7 +149,6 @@ describe('npm run dev', () => {
   });
 
   it('--mode oidc runs no proxy: Backstage itself answers on --port with its Keycloak sign-in, and Ctrl-C leaves nothing', async () => {
-    const before = stackProcesses();
     const tmpBefore = stackTempDirs();
     const port = await freePort();
     const kcPort = await freePort();
@@ -126,17 +166,18 @@ describe('npm run dev', () => {
     const start = await fetch(`http://127.0.0.1:${port}/api/auth/oidc/start?env=production&scope=openid&origin=${encodeURIComponent(`http://localhost:${port}`)}`, { redirect: 'manual' });
     expect(start.status).toBe(302);
     expect(start.headers.get('location')).toContain(`http://127.0.0.1:${kcPort}/realms/backstage/protocol/openid-connect/auth`);
-    expect([...stackProcesses()].some((p) => /oauth2-proxy/.test(p))).toBe(false);
+    const groups = groupsOf(child.pid!);
+    expect(aliveIn(groups).some((p) => /oauth2-proxy/.test(p))).toBe(false);
+    expect(groups.size).toBeGreaterThanOrEqual(3); // Keycloak, PostgreSQL, Backstage
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(await refused(port)).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
-    expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
+    expect(aliveIn(groups)).toEqual([]);
     expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
   });
 
   it('Ctrl-C while the stack is still starting stops what runs and leaves no temp folders', async () => {
-    const before = stackProcesses();
     const tmpBefore = stackTempDirs();
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--port', String(await freePort()), '--keycloak-port', String(await freePort())], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -148,12 +189,13 @@ describe('npm run dev', () => {
     while (!/keycloak: starting/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
     expect(output, output.slice(-2000)).toMatch(/keycloak: starting/);
     expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d)).length).toBeGreaterThan(0);
+    const groups = groupsOf(child.pid!);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('nothing left running');
     expect(output).not.toMatch(/^dev: (?!stopp)/m);
     await new Promise((r) => setTimeout(r, 1000));
-    expect([...stackProcesses()].filter((p) => !before.has(p))).toEqual([]);
+    expect(aliveIn(groups)).toEqual([]);
     expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
   });
 });
