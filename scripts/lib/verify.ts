@@ -13,6 +13,7 @@ import { request } from './http.ts';
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
 import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
 import { selector } from './kube.ts';
+import { notYet, poll } from './poll.ts';
 import { hardeningProblems } from './release.ts';
 
 export interface Check {
@@ -214,6 +215,13 @@ export interface HttpCheckOptions {
   authorizeUrl?: string;
   user: string;
   password: string;
+  /**
+   * How long to keep trying while Backstage answers that the user has no catalog entity yet (the
+   * catalog ingests Keycloak's users on a schedule; right after an install Keycloak may have come up
+   * after Backstage's first ingestion). Default 180 s; 0 tries once.
+   */
+  userWaitMs?: number;
+  log?: (line: string) => void;
 }
 
 /** The HTTP checks of `npm run verify`: anonymous redirect, then a real login. */
@@ -234,20 +242,29 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
     checks.push({ name: 'anonymous request is redirected to Keycloak', ok: false, detail: (e as Error).message });
     return checks;
   }
+  const name = `login as ${o.user} yields user:default/${o.user}`;
+  let last: Check = { name, ok: false, detail: 'not tried' };
   try {
-    const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
-    const res = await request(new URL(`/api/auth/${provider}/refresh`, o.publicUrl), { jar, headers: { 'x-requested-with': 'XMLHttpRequest' } });
-    let body: { backstageIdentity?: { identity: { userEntityRef: string; ownershipEntityRefs: string[] } } } | undefined;
-    try {
-      body = JSON.parse(res.body);
-    } catch {
-      body = undefined;
-    }
-    const ref = body?.backstageIdentity?.identity.userEntityRef;
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: res.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.backstageIdentity!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${res.status}: ${res.body.slice(0, 200)}` });
+    await poll(`user:default/${o.user} in the catalog`, async () => {
+      const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
+      // The provider of the mode (verifiedToken's Backstage serves only oidcProxy).
+      const res = await request(new URL(`/api/auth/${provider}/refresh`, o.publicUrl), { jar, headers: { 'x-requested-with': 'XMLHttpRequest' } });
+      let body: { backstageIdentity?: { identity: { userEntityRef: string; ownershipEntityRefs: string[] } } } | undefined;
+      try {
+        body = JSON.parse(res.body);
+      } catch {
+        body = undefined;
+      }
+      const ref = body?.backstageIdentity?.identity.userEntityRef;
+      last = { name, ok: res.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.backstageIdentity!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${res.status}: ${res.body.slice(0, 200)}` };
+      // Only "no User entity (yet)" is worth waiting for; anything else is the answer.
+      if (!last.ok && res.status === 403 && /no User entity/.test(last.detail)) return notYet(last.detail);
+      return true;
+    }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
   } catch (e) {
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
+    if (last.detail === 'not tried') last = { name, ok: false, detail: (e as Error).message };
   }
+  checks.push(last);
   return checks;
 }
 
@@ -268,13 +285,25 @@ async function verifyHttpNative(o: HttpCheckOptions, provider: NativeProvider): 
     checks.push({ name: `the sign-in (${provider}) is redirected to Keycloak`, ok: false, detail: (e as Error).message });
     return checks;
   }
+  const name = `login as ${o.user} yields user:default/${o.user}`;
+  let last: Check = { name, ok: false, detail: 'not tried' };
   try {
-    const { response } = await loginNative(o.publicUrl, provider, o.user, o.password);
-    const id = response.backstageIdentity?.identity;
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: id?.userEntityRef === `user:default/${o.user}`, detail: id ? `${id.userEntityRef}, owns ${id.ownershipEntityRefs.join(', ')}` : 'no identity' });
+    await poll(`user:default/${o.user} in the catalog`, async () => {
+      try {
+        const { response } = await loginNative(o.publicUrl, provider, o.user, o.password);
+        const id = response.backstageIdentity?.identity;
+        last = { name, ok: id?.userEntityRef === `user:default/${o.user}`, detail: id ? `${id.userEntityRef}, owns ${id.ownershipEntityRefs.join(', ')}` : 'no identity' };
+      } catch (e) {
+        last = { name, ok: false, detail: (e as Error).message };
+        // Only "no User entity (yet)" is worth waiting for; anything else is the answer.
+        if (/no User entity/.test(last.detail)) return notYet(last.detail);
+      }
+      return true;
+    }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
   } catch (e) {
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
+    if (last.detail === 'not tried') last = { name, ok: false, detail: (e as Error).message };
   }
+  checks.push(last);
   return checks;
 }
 

@@ -190,7 +190,8 @@ describe('upgrades and failures', () => {
   });
 
   it("a killed oauth2-proxy container is restarted by the kubelet and alice's session survives", async () => {
-    const { jar } = await loginThroughProxy(PUBLIC_URL, alice.username, alice.password);
+    // Right after the previous test's rollout the NodePort may still lead to the old pod for a moment.
+    const { jar } = await poll('a sign-in through the rolled-out pod', () => loginThroughProxy(PUBLIC_URL, alice.username, alice.password), { timeoutMs: 120_000, intervalMs: 3000 });
     expect(await identityOf(jar)).toBe('user:default/alice');
     const pod = await backstagePod();
     const restarts = pod.status!.containerStatuses!.find((c) => c.name === 'oauth2-proxy')!.restartCount;
