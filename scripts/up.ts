@@ -1,14 +1,18 @@
 /**
- * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage]
+ * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage] [--subchart real|auto|standin]
  *               [--release backstage] [--cluster backstage-keycloak] [--skip-build (reuse built images)] [--timeout 10m]
  *
  * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
  * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
  * (scripts/kind/, built from the package registries on first use); builds every image the chart
  * runs (scripts/images.ts, from the package registries) and pushes them to the local registry
- * localhost:5001, which kind's nodes reach as bk-registry on the kind network; `helm upgrade
- * --install --wait` with the kind values (the upstream chart comes from
- * `helm dependency build`); then runs verify and prints the URLs and dev credentials.
+ * localhost:5001, which kind's nodes reach as bk-registry on the kind network; packages the chart
+ * (repository root + the upstream Backstage chart from `helm dependency build`, BACKSTAGE_CHART or
+ * charts/*.tgz) and pushes it to oci://localhost:5001/charts; `helm upgrade --install --wait` from
+ * there, as a user installs a published chart; then runs verify and prints the URLs and dev
+ * credentials. --subchart auto|real|standin (default real): offline, `auto` falls back to this
+ * project's stand-in of the upstream chart, which it says loudly (local kind only; the stand-in
+ * is never pushed anywhere but the local registry).
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
  * A failed first install is rolled back, so nothing half-installed is left.
@@ -19,7 +23,7 @@ import { $, parseArgv } from 'zx';
 import { parse as parseYaml } from 'yaml';
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
-import { resolveBackstageChart } from './lib/chart.ts';
+import { resolveBackstageChart, type SubchartMode } from './lib/chart.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { elapsed, guardContext, loadKubeConfig } from './lib/kube.ts';
 import { ensureTool, parseVersion } from './lib/tools/index.ts';
@@ -27,7 +31,7 @@ import { repoRoot } from './lib/paths.ts';
 import { formatChecks } from './lib/verify.ts';
 import { verify } from './verify.ts';
 import { buildImages, CHART_IMAGES, imageRef, type ImageName } from './images/catalog.ts';
-import { pushImages, registryUp } from './images/registry.ts';
+import { pushChart, pushImages, registryUp } from './images/registry.ts';
 import { inspectImage } from './images/run.ts';
 import { createCluster } from './kind/cluster.ts';
 import { ensureDocker } from './kind/docker.ts';
@@ -39,7 +43,7 @@ interface Step {
 
 async function main(): Promise<void> {
   const a = parseArgv(process.argv.slice(2), {
-    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig'],
+    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart'],
     boolean: ['yes', 'skip-build'],
     camelCase: true,
   });
@@ -49,6 +53,9 @@ async function main(): Promise<void> {
   const cluster = String(a.cluster ?? 'backstage-keycloak');
   const timeout = String(a.timeout ?? '10m');
   const existing = a.context !== undefined;
+  const subchart = String(a.subchart ?? process.env.BK_SUBCHART ?? 'real') as SubchartMode;
+  if (!['auto', 'real', 'standin'].includes(subchart)) throw new Error(`--subchart ${subchart}: use real (default), auto or standin`);
+  if (existing && subchart !== 'real') throw new Error(`--subchart ${subchart} is for the local kind cluster only: an existing cluster gets the real upstream chart (helm dependency build)`);
   const steps: Step[] = [];
   const t0 = Date.now();
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -90,20 +97,34 @@ async function main(): Promise<void> {
   const kc = loadKubeConfig({ context, kubeconfig: a.kubeconfig as string | undefined });
   guardContext(kc, Boolean(a.yes), 'install');
 
-  await step('upstream Backstage chart (helm dependency build)', async () => {
-    const source = await resolveBackstageChart('real', (l) => console.log(`    ${l}`));
-    console.log(`    ${source.description}`);
-  });
+  // Where the chart comes from: for kind, the packaged chart in the local OCI registry (what users
+  // install from a registry); for an existing cluster, this directory with the real upstream chart.
+  let chart: { ref: string; version: string; flags: string[] };
+  if (!existing) {
+    chart = await step('chart: helm package + helm push to oci://localhost:5001/charts', async () => {
+      const pushed = await pushChart('localhost:5001', { mode: subchart, log: (l) => console.log(`    ${l}`) });
+      console.log(`    ${pushed.ref}:${pushed.chart.version} ${pushed.digest} (${pushed.chart.subchart})`);
+      return { ref: pushed.ref, version: pushed.chart.version, flags: ['--version', pushed.chart.version, '--plain-http'] };
+    });
+  } else {
+    chart = await step('upstream Backstage chart (helm dependency build)', async () => {
+      const source = await resolveBackstageChart('real', (l) => console.log(`    ${l}`));
+      console.log(`    ${source.description}`);
+      return { ref: repoRoot, version: '(working tree)', flags: [] };
+    });
+  }
 
   await step(`helm upgrade --install ${release} (namespace ${namespace}, --wait ${timeout})`, async () => {
     const helmMajor = parseVersion((await $({ quiet: true })`${tools.helm} version --template {{.Version}}`).stdout)?.[0] ?? 4;
     const rollback = helmMajor >= 4 ? '--rollback-on-failure' : '--atomic';
-    const args = ['upgrade', '--install', release, repoRoot, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    const args = ['upgrade', '--install', release, chart.ref, ...chart.flags, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    console.log(`    helm ${args.join(' ')}`);
     const res = await $({ nothrow: true, stdio: ['inherit', 'inherit', 'pipe'] })`${tools.helm} ${args}`;
     if (!res.ok) {
       await diagnose(kc, namespace, release);
       throw new Error(`helm upgrade --install failed (rolled back): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
+    console.log(`    installed ${chart.ref} version ${chart.version}`);
   });
 
   const checks = await step('verify (API objects, then the login over HTTP)', async () => {

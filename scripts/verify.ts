@@ -54,7 +54,7 @@ export async function verify(v: VerifyArgs, log: (l: string) => void = console.e
   if (!publicUrl) return [...checks, { name: 'public URL known', ok: false, detail: 'not found in the release; pass --url' }];
   if (!v.password) return [...checks, { name: `password of ${v.user}`, ok: false, detail: 'pass --password or BK_VERIFY_PASSWORD' }];
   const authorizeUrl = facts.loginUrl ?? (facts.issuerUrl ? `${facts.issuerUrl}/protocol/openid-connect/auth` : undefined);
-  return [...checks, ...(await verifyHttp({ publicUrl, clientId: facts.clientId, authorizeUrl, user: v.user, password: v.password }))];
+  return [...checks, ...(await verifyHttp({ publicUrl, clientId: facts.clientId, authorizeUrl, user: v.user, password: v.password, log }))];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,8 +9,14 @@
 #   gcc libc6-dev libseccomp-dev pkg-config   cgo build of runc with static libseccomp, pause.c (scripts/kind/native-tools.ts)
 set -euo pipefail
 packages=(postgresql chromium busybox debootstrap docker.io gcc libc6-dev libseccomp-dev pkg-config)
+# A machine that already has a Docker engine (e.g. docker-ce on GitHub's runners) keeps it:
+# Debian's docker.io would conflict with it.
+if command -v dockerd >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'install ok installed'; then
+  packages=("${packages[@]/docker.io}")
+fi
 missing=()
 for p in "${packages[@]}"; do
+  [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && { echo "apt: already installed: ${packages[*]}"; exit 0; }

@@ -9,6 +9,7 @@ import { backstageIdentity, loginThroughProxy, anonymousRedirect } from './login
 import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
 import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
 import { selector } from './kube.ts';
+import { notYet, poll } from './poll.ts';
 import { hardeningProblems } from './release.ts';
 
 export interface Check {
@@ -139,6 +140,13 @@ export interface HttpCheckOptions {
   authorizeUrl?: string;
   user: string;
   password: string;
+  /**
+   * How long to keep trying while Backstage answers that the user has no catalog entity yet (the
+   * catalog ingests Keycloak's users on a schedule; right after an install Keycloak may have come up
+   * after Backstage's first ingestion). Default 180 s; 0 tries once.
+   */
+  userWaitMs?: number;
+  log?: (line: string) => void;
 }
 
 /** The HTTP checks of `npm run verify`: anonymous redirect, then a real login. */
@@ -157,14 +165,23 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
     checks.push({ name: 'anonymous request is redirected to Keycloak', ok: false, detail: (e as Error).message });
     return checks;
   }
+  const name = `login as ${o.user} yields user:default/${o.user}`;
+  let last: Check = { name, ok: false, detail: 'not tried' };
   try {
-    const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
-    const id = await backstageIdentity(o.publicUrl, jar);
-    const ref = typeof id.body === 'object' ? id.body.backstageIdentity?.identity.userEntityRef : undefined;
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: id.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${(id.body as { backstageIdentity: { identity: { ownershipEntityRefs: string[] } } }).backstageIdentity.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${id.status}: ${String(typeof id.body === 'string' ? id.body : JSON.stringify(id.body)).slice(0, 200)}` });
+    await poll(`user:default/${o.user} in the catalog`, async () => {
+      const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
+      const id = await backstageIdentity(o.publicUrl, jar);
+      const body = typeof id.body === 'object' ? id.body.backstageIdentity : undefined;
+      const ref = body?.identity.userEntityRef;
+      last = { name, ok: id.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${id.status}: ${String(typeof id.body === 'string' ? id.body : JSON.stringify(id.body)).slice(0, 200)}` };
+      // Only "no User entity (yet)" is worth waiting for; anything else is the answer.
+      if (!last.ok && id.status === 403 && /no User entity/.test(last.detail)) return notYet(last.detail);
+      return true;
+    }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
   } catch (e) {
-    checks.push({ name: `login as ${o.user} yields user:default/${o.user}`, ok: false, detail: (e as Error).message });
+    if (last.detail === 'not tried') last = { name, ok: false, detail: (e as Error).message };
   }
+  checks.push(last);
   return checks;
 }
 

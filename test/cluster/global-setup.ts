@@ -9,10 +9,12 @@
  * a missing image, Docker engine or tool fails the tier. Elsewhere the image is built on demand
  * (cold: ~35 min on 2 cores; then cached by its pins).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { CLUSTER_NAME, createCluster, deleteCluster } from '../../scripts/kind/cluster.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { CLUSTER_NAME, createCluster } from '../../scripts/kind/cluster.ts';
 import { ensureDocker } from '../../scripts/kind/docker.ts';
 import { ensureNodeImage, planNodeImage } from '../../scripts/kind/node-image.ts';
 import { imageInputs, kindCacheDir, seconds } from '../../scripts/kind/util.ts';
@@ -74,10 +76,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
       log(`keeping cluster ${c.name} (${c.reused ? 'it existed before this run' : 'BK_KEEP_CLUSTER=1'}); kubeconfig ${kubeconfigPath}`);
       return;
     }
+    // `npm run down`, the product command, then proof that it left nothing behind.
     const t = Date.now();
-    await deleteCluster({ name: c.name, log, kubeconfig: kubeconfigPath });
+    const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+    const down = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(repoRoot, 'scripts', 'down.ts'), '--cluster', c.name], { env, encoding: 'utf8' });
+    log(`npm run down exited ${down.status} in ${seconds(Date.now() - t)}: ${(down.stdout + down.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    const left: string[] = [];
+    if (down.status !== 0) left.push(`npm run down exited ${down.status}: ${down.stderr.trim()}`);
+    const containers = spawnSync('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${c.name}`, '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.trim();
+    if (containers) left.push(`node containers: ${containers}`);
+    const registry = spawnSync('docker', ['ps', '-a', '--filter', 'name=^bk-registry$', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.trim();
+    if (registry) left.push(`registry container: ${registry}`);
+    const users = spawnSync('docker', ['network', 'inspect', 'kind', '--format', '{{range .Containers}}{{.Name}} {{end}}'], { encoding: 'utf8' });
+    if (users.status === 0 && !users.stdout.trim()) left.push('the Docker network "kind" is still there with no container on it');
+    if (existsSync(kubeconfigPath) && readFileSync(kubeconfigPath, 'utf8').includes(`kind-${c.name}`)) left.push(`kubeconfig ${kubeconfigPath} still names kind-${c.name}`);
     rmSync(kubeconfigPath, { force: true });
-    log(`cluster ${c.name} deleted in ${seconds(Date.now() - t)}`);
+    if (left.length) throw new Error(`npm run down left things behind:\n  ${left.join('\n  ')}`);
     const changed = sysctlChanges(sysctlsBefore, readHostSysctls());
     if (changed.length) throw new Error(`host kernel settings changed during the cluster run:\n  ${changed.join('\n  ')}`);
   };

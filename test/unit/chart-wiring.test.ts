@@ -130,7 +130,8 @@ describe('Backstage behind the proxy', () => {
     for (const [probe, path] of [
       [b.readinessProbe, '/.backstage/health/v1/readiness'],
       [b.livenessProbe, '/.backstage/health/v1/liveness'],
-      [b.startupProbe, '/.backstage/health/v1/liveness'],
+      // Startup waits for readiness (fully started): a hung start is restarted after the budget.
+      [b.startupProbe, '/.backstage/health/v1/readiness'],
     ] as const) {
       expect(probe?.httpGet).toMatchObject({ path, port: 4180 });
       expect(probe?.exec).toBeUndefined();

@@ -1,0 +1,227 @@
+/**
+ * The bundle on a real kind cluster, as a user runs it: `npm run up` (offline node image, images
+ * built here and pushed to the local registry, the packaged chart installed from
+ * oci://localhost:5001), `npm run verify`, then what a platform engineer checks by hand:
+ *   - Chromium signs alice in through Keycloak's page on the kind port mapping (127.0.0.1) and
+ *     Backstage shows user:default/alice owning group:default/admins (screenshot kept);
+ *   - a wrong password gives no session; the anonymous redirect carries client id, PKCE, redirect URI;
+ *   - Backstage's own port on the pod IP refuses another pod; our NetworkPolicy is enforced;
+ *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
+ *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
+ *     Keycloak down and back: sign-in works again without a human;
+ *   - `helm test` passes.
+ * Only 127.0.0.1 port mappings and the pods this test creates are contacted.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { $ } from 'zx';
+import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
+import { CookieJar } from '../../scripts/lib/http.ts';
+import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { poll } from '../../scripts/lib/poll.ts';
+import { ensureTool } from '../../scripts/lib/tools/index.ts';
+import { launchBrowser, screenshot } from '../harness/browser.ts';
+import { ProbePods } from './probe-pods.ts';
+
+const cluster = inject('cluster');
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(cluster.kubeconfigPath);
+kc.setCurrentContext(cluster.context);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+
+const NS = 'backstage';
+const RELEASE = 'backstage';
+const PUBLIC_URL = 'http://backstage.localhost:7007';
+const KIND_VALUES = path.join(repoRoot, 'values', 'kind.yaml');
+const { alice } = DEV_USERS;
+const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, FORCE_COLOR: '0' };
+const node = process.execPath;
+const script = (name: string): string[] => ['--disable-warning=ExperimentalWarning', path.join(repoRoot, 'scripts', `${name}.ts`)];
+const log = (l: string): void => void process.stderr.write(`[bundle] ${l}\n`);
+
+let helm = '';
+let chartRef = '';
+let chartVersion = '';
+let upOutput = '';
+const probes = new ProbePods(kc, cluster.name, `bk-probe-${Date.now().toString(36)}`, log);
+
+function helmArgs(...args: string[]): string[] {
+  return [...args, '--kube-context', cluster.context, '--kubeconfig', cluster.kubeconfigPath];
+}
+
+/** Names of the Backstage ReplicaSets of the release. */
+async function replicaSets(): Promise<string[]> {
+  const list = await apps.listNamespacedReplicaSet({ namespace: NS, labelSelector: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=backstage` });
+  return list.items.map((r) => r.metadata!.name!).sort();
+}
+
+async function backstagePod(): Promise<k8s.V1Pod> {
+  return poll('a Ready Backstage pod', async () => {
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=backstage` });
+    return pods.items.find((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  }, { timeoutMs: 300_000, intervalMs: 2000 });
+}
+
+async function helmUpgrade(extra: string[]): Promise<void> {
+  const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('upgrade', RELEASE, chartRef, '--version', chartVersion, '--plain-http', '-n', NS, '-f', KIND_VALUES, '--wait', '--timeout', '8m', ...extra)}`;
+  expect(r.exitCode, r.stderr).toBe(0);
+}
+
+async function identityOf(jar: CookieJar): Promise<string | undefined> {
+  const r = await backstageIdentity(PUBLIC_URL, jar);
+  return r.status === 200 && typeof r.body === 'object' ? r.body.backstageIdentity?.identity.userEntityRef : undefined;
+}
+
+beforeAll(async () => {
+  helm = await ensureTool('helm');
+  // `npm run up` as a user runs it: it reuses the tier's cluster (same name), builds what is
+  // missing, pushes the images and the packaged chart to localhost:5001, installs from there, verifies.
+  const t0 = Date.now();
+  const up = await $({ cwd: repoRoot, env, nothrow: true, quiet: true, timeout: '20m' })`${node} ${script('up')} --subchart ${process.env.BK_SUBCHART ?? 'auto'} --skip-build`;
+  upOutput = `${up.stdout}\n${up.stderr}`;
+  log(`npm run up exited ${up.exitCode} after ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  if (up.exitCode !== 0) throw new Error(`npm run up failed (exit ${up.exitCode}):\n${upOutput.slice(-6000)}`);
+  const m = /installed (oci:\/\/\S+) version (\S+)/.exec(upOutput);
+  if (!m) throw new Error(`npm run up did not say which chart it installed:\n${upOutput.slice(-3000)}`);
+  chartRef = m[1]!;
+  chartVersion = m[2]!;
+  await probes.setup();
+}, 1_500_000);
+
+afterAll(async () => {
+  await probes.teardown();
+  // Frees NodePort 30080 for the cluster tier's other files; `npm run down` (global teardown) follows.
+  if (helm) await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '3m')}`;
+});
+
+describe('npm run up and verify on the offline kind cluster', () => {
+  it('up printed each step with its time, installed the chart from the local OCI registry and verify passed', () => {
+    expect(chartRef).toBe('oci://localhost:5001/charts/backstage-keycloak');
+    expect(upOutput).toMatch(/done in \d/);
+    expect(upOutput).not.toMatch(/verify FAILED/);
+    expect(upOutput).toContain(PUBLIC_URL);
+  });
+
+  it('npm run verify: every object check and the HTTP login pass', async () => {
+    const r = await $({ cwd: repoRoot, env, nothrow: true, quiet: true })`${node} ${script('verify')} --context ${cluster.context}`;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).not.toMatch(/FAIL/);
+    expect(r.stdout).toMatch(/hardened securityContext/);
+  });
+});
+
+describe('sign-in through the kind port mapping', () => {
+  it('the anonymous redirect carries the client id, PKCE S256 and the redirect URI', async () => {
+    const r = await anonymousRedirect(PUBLIC_URL);
+    expect(r.authorize.origin).toBe('http://keycloak.localhost:8080');
+    expect(r.authorize.pathname).toBe('/realms/backstage/protocol/openid-connect/auth');
+    expect(r.clientId).toBe('backstage');
+    expect(r.codeChallengeMethod).toBe('S256');
+    expect(r.redirectUri).toBe(`${PUBLIC_URL}/oauth2/callback`);
+  });
+
+  it('alice signs in with Chromium and Backstage shows user:default/alice owning group:default/admins', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${PUBLIC_URL}/`);
+      await page.waitForSelector('#username', { timeout: 60_000 });
+      expect(new URL(page.url()).host).toBe('keycloak.localhost:8080');
+      await page.fill('#username', alice.username);
+      await page.fill('#password', alice.password);
+      await page.click('#kc-login');
+      await page.getByTestId('user-entity-ref').waitFor({ timeout: 90_000 });
+      expect(await page.getByTestId('user-entity-ref').textContent()).toBe('user:default/alice');
+      expect(await page.getByTestId('ownership').textContent()).toContain('group:default/admins');
+      log(`screenshot: ${await screenshot(page, 'cluster-backstage-alice')}`);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('a wrong password gives no session', async () => {
+    const jar = new CookieJar();
+    await expect(loginThroughProxy(PUBLIC_URL, alice.username, 'not-her-password', jar)).rejects.toThrow(LoginError);
+    expect(await identityOf(jar)).toBeUndefined();
+  });
+});
+
+describe('what the pod lets in', () => {
+  it("another pod cannot reach Backstage's own port on the pod IP (it listens on loopback); the proxy port answers", async () => {
+    const pod = await backstagePod();
+    const ip = pod.status!.podIP!;
+    const direct = await probes.run('direct-7007', ['get', `http://${ip}:7007/.backstage/health/v1/readiness`, '3s', '2']);
+    expect(direct.ok).toBe(false);
+    expect(direct.log).toMatch(/connection refused/);
+    const proxied = await probes.run('proxy-4180', ['get', `http://${ip}:4180/.backstage/health/v1/readiness`, '5s', '10']);
+    expect(proxied.ok, proxied.log).toBe(true);
+  });
+
+  it('our NetworkPolicy is enforced (kube-router): with networkPolicy.from set, an unlisted pod is cut off and a listed one gets in', async () => {
+    await helmUpgrade(['--set', 'networkPolicy.from[0].podSelector.matchLabels.bk-allowed=yes', '--set', 'networkPolicy.from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=' + probes.namespace]);
+    try {
+      const ip = (await backstagePod()).status!.podIP!;
+      const allowed = await probes.run('np-allowed', ['get', `http://${ip}:4180/ping`, '3s', '15'], { 'bk-allowed': 'yes' });
+      expect(allowed.ok, allowed.log).toBe(true);
+      const denied = await probes.run('np-denied', ['get', `http://${ip}:4180/ping`, '3s', '3']);
+      expect(denied.ok, denied.log).toBe(false);
+      expect(denied.log).toMatch(/timeout|deadline|i\/o timeout|refused/i);
+    } finally {
+      await helmUpgrade([]);
+    }
+  });
+});
+
+describe('upgrades and failures', () => {
+  it('a no-op helm upgrade starts no rollout; a client-secret change rolls exactly once', async () => {
+    const before = await replicaSets();
+    await helmUpgrade([]);
+    expect(await replicaSets()).toEqual(before);
+    await helmUpgrade(['--set', 'global.keycloak.clientSecret=dev-only-rotated-secret']);
+    const after = await replicaSets();
+    expect(after.filter((n) => !before.includes(n))).toHaveLength(1);
+    // Back to the realm's secret (one more rollout), so the sign-in works for the tests that follow.
+    await helmUpgrade([]);
+    await backstagePod();
+  });
+
+  it("a killed oauth2-proxy container is restarted by the kubelet and alice's session survives", async () => {
+    // Right after the previous test's rollout the NodePort may still lead to the old pod for a moment.
+    const { jar } = await poll('a sign-in through the rolled-out pod', () => loginThroughProxy(PUBLIC_URL, alice.username, alice.password), { timeoutMs: 120_000, intervalMs: 3000 });
+    expect(await identityOf(jar)).toBe('user:default/alice');
+    const pod = await backstagePod();
+    const restarts = pod.status!.containerStatuses!.find((c) => c.name === 'oauth2-proxy')!.restartCount;
+    const id = execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'ps', '--name', '^oauth2-proxy$', '--label', `io.kubernetes.pod.name=${pod.metadata!.name}`, '-q']).toString().trim();
+    expect(id).toMatch(/^[a-f0-9]+$/);
+    execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'stop', '--timeout', '0', id]);
+    await poll('oauth2-proxy to be restarted and Ready', async () => {
+      const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: NS });
+      const s = p.status?.containerStatuses?.find((c) => c.name === 'oauth2-proxy');
+      return s && s.restartCount > restarts && s.ready ? true : undefined;
+    }, { timeoutMs: 180_000, intervalMs: 2000 });
+    expect(await poll('alice through the restarted proxy', () => identityOf(jar), { timeoutMs: 60_000, intervalMs: 2000 })).toBe('user:default/alice');
+  });
+
+  it('Keycloak down and back: sign-in fails while it is down and works again without a human', async () => {
+    const scale = (replicas: number) => apps.patchNamespacedDeploymentScale({ name: `${RELEASE}-keycloak-dev`, namespace: NS, body: { spec: { replicas } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await scale(0);
+    await poll('Keycloak pods gone', async () => ((await core.listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/name=keycloak-dev' })).items.length === 0 ? true : undefined), { timeoutMs: 120_000 });
+    await expect(loginThroughProxy(PUBLIC_URL, alice.username, alice.password)).rejects.toThrow();
+    await scale(1);
+    const ok = await poll('a sign-in after Keycloak is back', async () => {
+      const { jar } = await loginThroughProxy(PUBLIC_URL, alice.username, alice.password);
+      return identityOf(jar);
+    }, { timeoutMs: 420_000, intervalMs: 5000 });
+    expect(ok).toBe('user:default/alice');
+  });
+
+  it('helm test passes', async () => {
+    const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('test', RELEASE, '-n', NS, '--logs', '--timeout', '5m')}`;
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/Phase:\s+Succeeded/);
+  });
+});
