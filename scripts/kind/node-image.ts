@@ -155,7 +155,7 @@ export async function ensureNodeImage(opts: { log: Log; force?: boolean }): Prom
       return { image: plan.image, built: false, size: have.size, ms: Date.now() - t0 };
     }
   }
-  log(`node image ${plan.image} is not built yet: building it (cold: ~25 min on 2 cores, most of it Go builds)`);
+  log(`node image ${plan.image} is not built yet: building it (cold: ~35 min on 2 cores, most of it Go builds)`);
 
   const bins: Record<string, string> = {};
   await step(log, 'pinned binaries (Go module proxy builds, pause)', async () => {

@@ -7,7 +7,7 @@
  *
  * In CI (CI=true) the node image must already exist (.ci/run builds it with `npm run kind -- image`):
  * a missing image, Docker engine or tool fails the tier. Elsewhere the image is built on demand
- * (cold: ~25 min on 2 cores; then cached by its pins).
+ * (cold: ~35 min on 2 cores; then cached by its pins).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
