@@ -8,7 +8,7 @@
  *   const r = await probes.run('name', ['get', 'http://10.244.0.5:4180/ping', '3s', '5'], { label: 'x' });
  *   await probes.teardown();                    // namespace deleted
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,14 @@ export class ProbePods {
         this.log,
       );
       await runKind(['load', 'docker-image', img.ref, '--name', this.clusterName], { log: this.log, prefix: 'kind load: ' });
+      // kind skips the load when an image of the same ID is on the node under another name (e.g. the
+      // copy another test pulled from localhost:5001), so the name pods ask for may still be missing.
+      const node = `${this.clusterName}-control-plane`;
+      const named = (): boolean => spawnSync('docker', ['exec', node, 'crictl', 'inspecti', img.ref], { stdio: 'ignore' }).status === 0;
+      if (!named()) {
+        const save = spawnSync('sh', ['-c', `docker save ${img.ref} | docker exec -i ${node} ctr -n k8s.io images import -`], { encoding: 'utf8' });
+        if (save.status !== 0 || !named()) throw new Error(`could not import ${img.ref} into ${node}: ${save.stderr}`);
+      }
       this.image = img.ref;
     } finally {
       rmSync(out, { recursive: true, force: true });
