@@ -7,17 +7,13 @@
  * the host's kernel settings are what they were before.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registryUp } from '../../scripts/images/registry.ts';
-import { REGISTRY, runKind } from '../../scripts/kind/cluster.ts';
-import { ensureImage } from '../../scripts/kind/images.ts';
-import { NET_ROOTFS, rootfsRef } from '../../scripts/kind/rootfs.ts';
+import { REGISTRY } from '../../scripts/kind/cluster.ts';
 import { KIND_KUBERNETES_VERSION, KUBE_ROUTER_VERSION } from '../../scripts/kind/tool-specs.ts';
-import { hashInputs } from '../../scripts/kind/util.ts';
+import { poll } from '../../scripts/lib/poll.ts';
+import { ProbePods } from './probe-pods.ts';
 import { readHostSysctls, sysctlChanges } from './sysctls.ts';
 
 const cluster = inject('cluster');
@@ -36,74 +32,17 @@ let probeImage = '';
 
 const log = (l: string) => process.stderr.write(`[cluster test] ${l}\n`);
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  return poll(what, fn, { timeoutMs, intervalMs: 500 });
 }
 
-/** Builds the probe (test/cluster/probe, Go standard library only) into a FROM-scratch image and loads it into the node. */
-async function buildProbeImage(): Promise<string> {
-  const src = path.join(import.meta.dirname, 'probe', 'main.go');
-  const out = mkdtempSync(path.join(os.tmpdir(), 'bk-probe-'));
-  try {
-    const bin = path.join(out, 'probe');
-    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', bin, src], { env: { ...process.env, CGO_ENABLED: '0' }, stdio: 'pipe' });
-    const srcHash = hashInputs({ main: execFileSync('sha256sum', [src]).toString().split(' ')[0] });
-    const img = await ensureImage(
-      { name: 'probe', version: srcHash.slice(0, 8), nodeRef: 'probe', from: 'scratch', files: { [bin]: '/probe' }, user: '65532:65532', entrypoint: ['/probe'] },
-      { src: srcHash },
-      rootfsRef(NET_ROOTFS).image,
-      log,
-    );
-    await runKind(['load', 'docker-image', img.ref, '--name', cluster.name], { log, prefix: 'kind load: ' });
-    return img.ref;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
-function probePod(name: string, args: string[], labels: Record<string, string> = {}): k8s.V1Pod {
-  return {
-    metadata: { name, namespace: ns, labels: { app: name, ...labels } },
-    spec: {
-      restartPolicy: 'Never',
-      containers: [
-        {
-          name: 'probe',
-          image: probeImage,
-          imagePullPolicy: 'Never',
-          args,
-          securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-        },
-      ],
-    },
-  };
-}
-
-/** Runs the probe once in a new pod; returns whether it exited 0 and what it printed. */
-async function runProbe(name: string, args: string[], labels: Record<string, string> = {}): Promise<{ ok: boolean; log: string }> {
-  await core.createNamespacedPod({ namespace: ns, body: probePod(name, args, labels) });
-  const phase = await eventually(`pod ${name} to finish`, async () => {
-    const p = await core.readNamespacedPod({ name, namespace: ns });
-    return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
-  });
-  const text = await core.readNamespacedPodLog({ name, namespace: ns });
-  return { ok: phase === 'Succeeded', log: String(text).trim() };
-}
+const probes = new ProbePods(kc, cluster.name, ns, log);
+const probePod = (name: string, args: string[], labels: Record<string, string> = {}): k8s.V1Pod => probes.pod(name, args, labels);
+const runProbe = (name: string, args: string[], labels: Record<string, string> = {}): Promise<{ ok: boolean; log: string }> => probes.run(name, args, labels);
 
 beforeAll(async () => {
-  probeImage = await buildProbeImage();
-  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await probes.setup(); // the probe image on the node, and the namespace
+  probeImage = probes.image;
   await apps.createNamespacedDeployment({
     namespace: ns,
     body: {
