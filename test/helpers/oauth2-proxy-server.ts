@@ -7,11 +7,11 @@
 import type { V1Container } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { containerEnv, renderedSidecar } from '../../scripts/lib/sidecar.ts';
+import { freePort } from '../../scripts/lib/run/process.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import type { Manifest } from './chart.ts';
 
@@ -19,16 +19,7 @@ const ALPHA_PATH = '/etc/oauth2-proxy/alpha-config.yaml';
 /** Any outbound request goes here and is refused (a closed loopback port). */
 const NOWHERE = { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * Values for credentials the release reads from existing Secrets (not rendered, so not visible
@@ -88,10 +79,23 @@ export interface RunningProxy {
  * replaces Backstage's loopback address (http://127.0.0.1:7007/) in the env and the alpha config.
  */
 export async function startProxy(m: Manifest, opts: { upstream?: string; env?: Record<string, string> } = {}): Promise<RunningProxy> {
+  // A port found free can be taken again before oauth2-proxy binds it (other tiers run alongside):
+  // try again on fresh ports when that is the only reason it exited.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProxyOnce(m, opts);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startProxyOnce(m: Manifest, opts: { upstream?: string; env?: Record<string, string> }): Promise<RunningProxy> {
   const extraEnv = opts.env ?? {};
   const bin = await ensureTool('oauth2-proxy');
   const { args, env, dir } = await sidecarProcess(m);
-  const [port, metrics] = [await freePort(), await freePort()];
+  const port = await freePort();
+  const metrics = await freePort();
   env.OAUTH2_PROXY_HTTP_ADDRESS = `127.0.0.1:${port}`;
   env.OAUTH2_PROXY_METRICS_ADDRESS = `127.0.0.1:${metrics}`;
   if (opts.upstream) env.OAUTH2_PROXY_UPSTREAMS = env.OAUTH2_PROXY_UPSTREAMS!.replace('http://127.0.0.1:7007/', opts.upstream);

@@ -27,16 +27,29 @@ export function masker(secrets: Array<string | undefined>): (text: string) => st
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; fine for tests run one file at a time). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+const handedOut = new Set<number>();
+
+/**
+ * A loopback TCP port that was free a moment ago (the kernel's choice), never one this process
+ * handed out before: the kernel may return a just-closed port again, so two listeners asked for in
+ * a row could otherwise get the same one.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address();
+        srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export { sleep } from '../poll.ts';
