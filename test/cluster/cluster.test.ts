@@ -164,8 +164,17 @@ describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
 
   it(`pulls an image pushed to the local registry as localhost:${REGISTRY.hostPort} (containerd certs.d -> ${REGISTRY.container}:${REGISTRY.containerPort})`, async () => {
     await registryUp({ log });
-    const pushed = `localhost:${REGISTRY.hostPort}/bk-kind/probe:${probeImage.split(':')[1]}`;
-    execFileSync('docker', ['tag', probeImage, pushed]);
+    // A copy with its own image ID: once the kubelet has PULLED an image ID, it refuses pods that
+    // use that ID under another name with imagePullPolicy Never (Kubernetes 1.36 verifies the pull
+    // credentials of pulled images: ErrImageNeverPull "is not present"), which would break the
+    // other files' probe pods that use the kind-loaded name.
+    const pushed = `localhost:${REGISTRY.hostPort}/bk-kind/probe-pull-test:${probeImage.split(':')[1]}`;
+    const tmp = execFileSync('docker', ['create', probeImage]).toString().trim();
+    try {
+      execFileSync('docker', ['commit', '--change', 'LABEL io.backstage-keycloak.pull-test=true', tmp, pushed], { stdio: 'pipe' });
+    } finally {
+      execFileSync('docker', ['rm', tmp], { stdio: 'pipe' });
+    }
     execFileSync('docker', ['push', pushed], { stdio: 'pipe' });
     const pod = probePod('from-registry', ['lookup', 'kubernetes.default.svc.cluster.local']);
     pod.spec!.containers[0]!.image = pushed;
