@@ -1,8 +1,14 @@
-/** SSO tier, infrastructure proof: the throwaway PostgreSQL harness serves a password-protected db on loopback. */
+/**
+ * SSO tier, infrastructure proof: the throwaway PostgreSQL harness serves a password-protected db on
+ * loopback; and the Backstage backend copes with a PostgreSQL that comes up after it (it waits, or
+ * exits with status 1 once the wait is over: never an unready process that stays up).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { $ } from 'zx';
 import { postgresBinDir, startPostgres, type PostgresHandle } from '../../scripts/lib/run/postgres.ts';
+import { startBackstage } from '../../scripts/lib/run/backstage.ts';
+import { freePort } from '../../scripts/lib/run/process.ts';
 
 let pg: PostgresHandle;
 
@@ -38,4 +44,39 @@ describe('PostgreSQL harness', () => {
     expect(r.ok).toBe(false);
     expect(r.stderr).toMatch(/password authentication failed/);
   });
+});
+
+describe('Backstage and a late PostgreSQL', () => {
+  const production = (port: number, password: string, extra: Record<string, string> = {}) => ({
+    configs: ['app-config.production.yaml'],
+    env: { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: String(port), POSTGRES_USER: 'backstage', POSTGRES_PASSWORD: password, APP_CONFIG_auth_providers_oauth2Proxy: '{}', ...extra },
+    secrets: [password],
+  });
+
+  it('waits for a PostgreSQL that starts (and creates its role) 20 s after Backstage, then serves', async () => {
+    const port = await freePort();
+    const password = `late-${Date.now()}-pw`;
+    let late: PostgresHandle | undefined;
+    const timer = setTimeout(() => void startPostgres({ port, password }).then((p) => (late = p)), 20_000);
+    try {
+      const backstage = await startBackstage({ port: await freePort(), ...production(port, password), startTimeoutMs: 240_000 });
+      try {
+        expect(backstage.startMs).toBeGreaterThan(20_000);
+        expect(backstage.logs().join('\n')).toMatch(/waiting for PostgreSQL at 127\.0\.0\.1:\d+ \(\d+s of 240s\)/);
+        const catalog = await fetch(`${backstage.url}/.backstage/health/v1/readiness`);
+        expect(catalog.status).toBe(200);
+      } finally {
+        await backstage.stop();
+      }
+    } finally {
+      clearTimeout(timer);
+      await late?.stop();
+    }
+  }, 300_000);
+
+  it('exits with status 1, naming the database and the setting, when PostgreSQL never answers', async () => {
+    const port = await freePort();
+    const failed = startBackstage({ port: await freePort(), ...production(port, 'never-used-password', { BACKSTAGE_DATABASE_WAIT_SECONDS: '3' }), startTimeoutMs: 120_000 });
+    await expect(failed).rejects.toThrow(/exited \(1\)[\s\S]*PostgreSQL at 127\.0\.0\.1:\d+ did not answer within 3s \(BACKSTAGE_DATABASE_WAIT_SECONDS\): connect ECONNREFUSED/);
+  }, 180_000);
 });

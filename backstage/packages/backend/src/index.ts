@@ -9,6 +9,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { canonicalPathGuard } from './modules/canonicalPath';
 import { signInMode, SIGN_IN_PROVIDERS } from './modules/mode';
+import { startOrExit } from './modules/startup';
 
 const mode = signInMode();
 const backend = createBackend();
@@ -53,4 +54,5 @@ if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
   backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
 }
 
-backend.start();
+// Waits for PostgreSQL first; a failed start exits (status 1) instead of idling unready forever.
+startOrExit(() => backend.start());
