@@ -242,10 +242,8 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
     checks.push({ name: 'anonymous request is redirected to Keycloak', ok: false, detail: (e as Error).message });
     return checks;
   }
-  const name = `login as ${o.user} yields user:default/${o.user}`;
-  let last: Check = { name, ok: false, detail: 'not tried' };
-  try {
-    await poll(`user:default/${o.user} in the catalog`, async () => {
+  checks.push(
+    await userLoginCheck(o, async () => {
       const { jar } = await loginThroughProxy(o.publicUrl, o.user, o.password);
       // The provider of the mode (verifiedToken's Backstage serves only oidcProxy).
       const res = await request(new URL(`/api/auth/${provider}/refresh`, o.publicUrl), { jar, headers: { 'x-requested-with': 'XMLHttpRequest' } });
@@ -256,15 +254,9 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
         body = undefined;
       }
       const ref = body?.backstageIdentity?.identity.userEntityRef;
-      last = { name, ok: res.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.backstageIdentity!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${res.status}: ${res.body.slice(0, 200)}` };
-      // Only "no User entity (yet)" is worth waiting for; anything else is the answer.
-      if (!last.ok && res.status === 403 && /no User entity/.test(last.detail)) return notYet(last.detail);
-      return true;
-    }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
-  } catch (e) {
-    if (last.detail === 'not tried') last = { name, ok: false, detail: (e as Error).message };
-  }
-  checks.push(last);
+      return { ok: res.status === 200 && ref === `user:default/${o.user}`, detail: ref ? `${ref}, owns ${body!.backstageIdentity!.identity.ownershipEntityRefs.join(', ')}` : `HTTP ${res.status}: ${res.body.slice(0, 200)}` };
+    }),
+  );
   return checks;
 }
 
@@ -285,26 +277,38 @@ async function verifyHttpNative(o: HttpCheckOptions, provider: NativeProvider): 
     checks.push({ name: `the sign-in (${provider}) is redirected to Keycloak`, ok: false, detail: (e as Error).message });
     return checks;
   }
+  checks.push(
+    await userLoginCheck(o, async () => {
+      const { response } = await loginNative(o.publicUrl, provider, o.user, o.password);
+      const id = response.backstageIdentity?.identity;
+      return { ok: id?.userEntityRef === `user:default/${o.user}`, detail: id ? `${id.userEntityRef}, owns ${id.ownershipEntityRefs.join(', ')}` : 'no identity' };
+    }),
+  );
+  return checks;
+}
+
+/**
+ * The check "login as <user> yields user:default/<user>": `attempt` signs in once. Only "no User
+ * entity (yet)" is worth waiting for (the catalog ingests Keycloak's users a while after a start);
+ * anything else, a thrown error included, is the answer.
+ */
+async function userLoginCheck(o: HttpCheckOptions, attempt: () => Promise<Omit<Check, 'name'>>): Promise<Check> {
   const name = `login as ${o.user} yields user:default/${o.user}`;
   let last: Check = { name, ok: false, detail: 'not tried' };
   try {
     await poll(`user:default/${o.user} in the catalog`, async () => {
       try {
-        const { response } = await loginNative(o.publicUrl, provider, o.user, o.password);
-        const id = response.backstageIdentity?.identity;
-        last = { name, ok: id?.userEntityRef === `user:default/${o.user}`, detail: id ? `${id.userEntityRef}, owns ${id.ownershipEntityRefs.join(', ')}` : 'no identity' };
+        last = { name, ...(await attempt()) };
       } catch (e) {
         last = { name, ok: false, detail: (e as Error).message };
-        // Only "no User entity (yet)" is worth waiting for; anything else is the answer.
-        if (/no User entity/.test(last.detail)) return notYet(last.detail);
       }
+      if (!last.ok && /no User entity/.test(last.detail)) return notYet(last.detail);
       return true;
     }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
   } catch (e) {
     if (last.detail === 'not tried') last = { name, ok: false, detail: (e as Error).message };
   }
-  checks.push(last);
-  return checks;
+  return last;
 }
 
 export function formatChecks(checks: Check[]): string {

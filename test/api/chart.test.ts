@@ -4,15 +4,15 @@
  * upgrades, a rollback, uninstall, and the API server's strict validation of every object.
  */
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { helmTemplate } from '../../scripts/lib/chart.ts';
 import { selector, waitFor } from '../../scripts/lib/kube.ts';
 import path from 'node:path';
-import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { formatChecks, verifyObjects } from '../../scripts/lib/verify.ts';
 import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
+import { controlPlaneHelm, type ControlPlaneHelm } from '../helpers/control-plane-helm.ts';
 
 const NS = 'bk-api';
 const RELEASE = 'backstage';
@@ -31,11 +31,7 @@ function missingPaths(sent: unknown, stored: unknown, at = ''): string[] {
 let kc: k8s.KubeConfig;
 let kubeconfigPath: string;
 let helm: string;
-
-async function helmRun(args: string[]): Promise<void> {
-  const out = await $({ quiet: true, nothrow: true })`${helm} ${args} --kubeconfig ${kubeconfigPath}`;
-  if (!out.ok) throw new Error(`helm ${args.slice(0, 2).join(' ')} failed:\n${out.stderr}`);
-}
+let helmRun: ControlPlaneHelm['helm'];
 
 async function install(cmd: 'install' | 'upgrade', set: string[] = []): Promise<void> {
   const args = [cmd, RELEASE, await chartDir(), '--namespace', NS, '--values', EXAMPLE_VALUES, '--wait', '--timeout', '180s'];
@@ -54,11 +50,7 @@ async function replicaSets(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const cp = inject('controlPlane');
-  kubeconfigPath = cp.kubeconfigPath;
-  kc = new k8s.KubeConfig();
-  kc.loadFromString(cp.kubeconfig);
-  helm = await ensureTool('helm');
+  ({ kc, kubeconfigPath, helmBin: helm, helm: helmRun } = await controlPlaneHelm());
 });
 
 afterAll(async () => {

@@ -5,28 +5,17 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import path from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { $ } from 'zx';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { chartDir } from '../helpers/chart.ts';
+import { controlPlaneHelm, type ControlPlaneHelm } from '../helpers/control-plane-helm.ts';
 
 const NS = 'bk-api-pgdev';
 let kc: k8s.KubeConfig;
-let kubeconfigPath: string;
-let helm: string;
-
-async function helmRun(args: string[]): Promise<void> {
-  const out = await $({ quiet: true, nothrow: true })`${helm} ${args} --kubeconfig ${kubeconfigPath}`;
-  if (!out.ok) throw new Error(`helm ${args.slice(0, 2).join(' ')} failed:\n${out.stderr}`);
-}
+let helmRun: ControlPlaneHelm['helm'];
 
 beforeAll(async () => {
-  const cp = inject('controlPlane');
-  kubeconfigPath = cp.kubeconfigPath;
-  kc = new k8s.KubeConfig();
-  kc.loadFromString(cp.kubeconfig);
-  helm = await ensureTool('helm');
+  ({ kc, helm: helmRun } = await controlPlaneHelm());
 });
 
 describe('postgres-dev on a real API server (kind values)', () => {

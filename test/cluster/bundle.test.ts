@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar } from '../../scripts/lib/http.ts';
@@ -24,14 +24,10 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { launchBrowser, screenshot } from '../harness/browser.ts';
+import { clusterApi } from './kube.ts';
 import { ProbePods } from './probe-pods.ts';
 
-const cluster = inject('cluster');
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(cluster.kubeconfigPath);
-kc.setCurrentContext(cluster.context);
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const apps = kc.makeApiClient(k8s.AppsV1Api);
+const { cluster, kc, core, apps } = clusterApi();
 
 const NS = 'backstage';
 const RELEASE = 'backstage';

@@ -8,21 +8,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryUp } from '../../scripts/images/registry.ts';
 import { REGISTRY } from '../../scripts/kind/cluster.ts';
 import { KIND_KUBERNETES_VERSION, KUBE_ROUTER_VERSION } from '../../scripts/kind/tool-specs.ts';
 import { poll } from '../../scripts/lib/poll.ts';
+import { clusterApi } from './kube.ts';
 import { ProbePods } from './probe-pods.ts';
 import { readHostSysctls, sysctlChanges } from './sysctls.ts';
 
-const cluster = inject('cluster');
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(cluster.kubeconfigPath);
-kc.setCurrentContext(cluster.context);
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const apps = kc.makeApiClient(k8s.AppsV1Api);
-const netv1 = kc.makeApiClient(k8s.NetworkingV1Api);
+const { cluster, kc, core, apps, net: netv1 } = clusterApi();
 
 const ns = `bk-cluster-${Date.now().toString(36)}`;
 /** NodePort behind the 127.0.0.1:7007 mapping of dev/kind/cluster.yaml. */

@@ -3,8 +3,9 @@
  * through the proxy, and Ctrl-C stops every process it started.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
@@ -28,10 +29,6 @@ function stackProcesses(): Set<string> {
   return out;
 }
 
-/** The temp folders the stack's launchers create (stack files, Keycloak homes, PostgreSQL data). */
-function stackTempDirs(): Set<string> {
-  return new Set(readdirSync(os.tmpdir()).filter((d) => /^bk-(stack|keycloak|postgres)-/.test(d)));
-}
 
 /** pid -> [ppid, pgid, command] of every process in /proc. */
 function processTable(): Map<number, [number, number, string]> {
@@ -78,36 +75,54 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * `npm run dev` with these arguments, its output collected; `until` waits (bounded) for a pattern.
+ * It gets a private TMPDIR, so `tempLeft()` lists the temp folders (stack files, Keycloak home,
+ * PostgreSQL data) of this dev run only, whatever else runs on the machine.
+ */
+function spawnDev(args: string[]) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bk-devtest-'));
+  chmodSync(tmp, 0o1777); // like /tmp: PostgreSQL runs as its own user when we are root
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  const dev = {
+    child,
+    output: '',
+    tempLeft: () => readdirSync(tmp),
+    removeTemp: () => rmSync(tmp, { recursive: true, force: true }),
+    exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))),
+    async until(pattern: RegExp, timeoutMs: number, intervalMs = 500): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(dev.output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, intervalMs));
+    },
+  };
+  child.stdout.on('data', (b: Buffer) => (dev.output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (dev.output += b.toString()));
+  return dev;
+}
+
 describe('npm run dev', () => {
   it('prints URLs and credentials, serves the sign-in, and Ctrl-C leaves nothing running', async () => {
-    const before = stackProcesses();
     const port = await freePort();
     const kcPort = await freePort();
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--port', String(port), '--keycloak-port', String(kcPort)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 300_000;
-    while (!output.includes('Ctrl-C stops everything.') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
-    expect(output, output.slice(-2000)).toContain('Ctrl-C stops everything.');
-    expect(output).toMatch(new RegExp(`Backstage \\(through oauth2-proxy\\): +http://localhost:${port}`));
-    expect(output).toContain('alice / alice-dev-password (admins)');
-    expect(output).toMatch(/\[dev \+\d+\.\ds\]/); // progress with elapsed time
-    expect(output).toMatch(/Backstage chart: (STAND-IN|real chart)/); // never a silent stand-in
-    expect(output).toContain('sign-in mode oauth2Proxy');
+    const dev = spawnDev(['--port', String(port), '--keycloak-port', String(kcPort)]);
+    const { child, exited } = dev;
+    await dev.until(/Ctrl-C stops everything\./, 300_000);
+    expect(dev.output, dev.output.slice(-2000)).toContain('Ctrl-C stops everything.');
+    expect(dev.output).toMatch(new RegExp(`Backstage \\(through oauth2-proxy\\): +http://localhost:${port}`));
+    expect(dev.output).toContain('alice / alice-dev-password (admins)');
+    expect(dev.output).toMatch(/\[dev \+\d+\.\ds\]/); // progress with elapsed time
+    expect(dev.output).toMatch(/Backstage chart: (STAND-IN|real chart)/); // never a silent stand-in
+    expect(dev.output).toContain('sign-in mode oauth2Proxy');
 
     const res = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toContain(`http://127.0.0.1:${kcPort}/realms/backstage/protocol/openid-connect/auth`);
-    const during = stackProcesses();
-    expect(during.size).toBeGreaterThan(before.size);
     const groups = groupsOf(child.pid!);
     expect(groups.size).toBeGreaterThanOrEqual(4); // Keycloak, PostgreSQL, Backstage, oauth2-proxy
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('nothing left running');
+    expect(dev.output).toContain('nothing left running');
     expect(await refused(port)).toBe(true);
     expect(await refused(kcPort)).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
@@ -116,15 +131,10 @@ describe('npm run dev', () => {
     expect(aliveIn(groups)).toEqual([]);
   });
 
-  function runDev(args: string[]): Promise<{ code: number | null; output: string; ms: number }> {
-    const started = Date.now();
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-      child.on('exit', (code) => resolve({ code, output, ms: Date.now() - started }));
-    });
+  async function runDev(args: string[]): Promise<{ code: number | null; output: string }> {
+    const dev = spawnDev(args);
+    const code = await dev.exited;
+    return { code, output: dev.output };
   }
 
   it('--help prints the usage and starts nothing', async () => {
@@ -149,19 +159,14 @@ describe('npm run dev', () => {
   });
 
   it('--mode oidc runs no proxy: Backstage itself answers on --port with its Keycloak sign-in, and Ctrl-C leaves nothing', async () => {
-    const tmpBefore = stackTempDirs();
     const port = await freePort();
     const kcPort = await freePort();
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--mode', 'oidc', '--port', String(port), '--keycloak-port', String(kcPort)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 300_000;
-    while (!output.includes('Ctrl-C stops everything.') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
-    expect(output, output.slice(-2000)).toContain('Ctrl-C stops everything.');
-    expect(output).toMatch(new RegExp(`Backstage \\(signs in itself\\): +http://localhost:${port}`));
-    expect(output).not.toContain('oauth2-proxy: ready');
+    const dev = spawnDev(['--mode', 'oidc', '--port', String(port), '--keycloak-port', String(kcPort)]);
+    const { child, exited } = dev;
+    await dev.until(/Ctrl-C stops everything\./, 300_000);
+    expect(dev.output, dev.output.slice(-2000)).toContain('Ctrl-C stops everything.');
+    expect(dev.output).toMatch(new RegExp(`Backstage \\(signs in itself\\): +http://localhost:${port}`));
+    expect(dev.output).not.toContain('oauth2-proxy: ready');
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toMatch(/"signInProvider": "oidc"/);
     const start = await fetch(`http://127.0.0.1:${port}/api/auth/oidc/start?env=production&scope=openid&origin=${encodeURIComponent(`http://localhost:${port}`)}`, { redirect: 'manual' });
     expect(start.status).toBe(302);
@@ -174,28 +179,25 @@ describe('npm run dev', () => {
     expect(await refused(port)).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
     expect(aliveIn(groups)).toEqual([]);
-    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
+    expect(dev.tempLeft()).toEqual([]);
+    dev.removeTemp();
   });
 
   it('Ctrl-C while the stack is still starting stops what runs and leaves no temp folders', async () => {
-    const tmpBefore = stackTempDirs();
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/dev.ts', '--port', String(await freePort()), '--keycloak-port', String(await freePort())], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 180_000;
+    const dev = spawnDev(['--port', String(await freePort()), '--keycloak-port', String(await freePort())]);
+    const { child, exited } = dev;
     // Keycloak is starting (its home and the stack's folder exist, PostgreSQL runs).
-    while (!/keycloak: starting/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-    expect(output, output.slice(-2000)).toMatch(/keycloak: starting/);
-    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d)).length).toBeGreaterThan(0);
+    await dev.until(/keycloak: starting/, 180_000, 200);
+    expect(dev.output, dev.output.slice(-2000)).toMatch(/keycloak: starting/);
+    expect(dev.tempLeft().length).toBeGreaterThan(0);
     const groups = groupsOf(child.pid!);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('nothing left running');
-    expect(output).not.toMatch(/^dev: (?!stopp)/m);
+    expect(dev.output).toContain('nothing left running');
+    expect(dev.output).not.toMatch(/^dev: (?!stopp)/m);
     await new Promise((r) => setTimeout(r, 1000));
     expect(aliveIn(groups)).toEqual([]);
-    expect([...stackTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
+    expect(dev.tempLeft()).toEqual([]);
+    dev.removeTemp();
   });
 });

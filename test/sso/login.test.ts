@@ -12,6 +12,7 @@ import { CookieJar, location, request } from '../../scripts/lib/http.ts';
 import { loginFormAction } from '../../scripts/lib/keycloak-page.ts';
 import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
+import { addOptionalClientScope } from '../harness/keycloak-admin.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
 let stack: Stack;
@@ -230,14 +231,7 @@ describe('access control', () => {
   it('with allowedGroups [admins], bob is refused and alice is let in', async () => {
     // oauth2-proxy asks for the scope `groups` when groups are restricted: the realm needs that
     // client scope (see README, Troubleshooting: invalid_scope). Created here through the admin API.
-    const token = await stack.keycloak.adminToken();
-    const admin = `${stack.keycloak.url}/admin/realms/backstage`;
-    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const created = await fetch(`${admin}/client-scopes`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'groups', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' } }) });
-    expect([201, 409]).toContain(created.status);
-    const scope = ((await (await fetch(`${admin}/client-scopes`, { headers: auth })).json()) as { id: string; name: string }[]).find((s) => s.name === 'groups')!;
-    const client = ((await (await fetch(`${admin}/clients?clientId=backstage`, { headers: auth })).json()) as { id: string }[])[0]!;
-    expect((await fetch(`${admin}/clients/${client.id}/optional-client-scopes/${scope.id}`, { method: 'PUT', headers: auth })).status).toBe(204);
+    await addOptionalClientScope(stack.keycloak, 'groups');
 
     await stack.restartProxy({ global: { keycloak: { allowedGroups: ['admins'] } } });
     expect(stack.launch.env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('admins');

@@ -15,6 +15,7 @@ import { completeNative, loginNative, nativeRefresh, nativeStart, type NativePro
 import { LoginError } from '../../scripts/lib/login.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
+import { addOptionalClientScope } from '../harness/keycloak-admin.ts';
 
 const { alice, bob } = DEV_USERS;
 const MODES = (process.env.BK_NATIVE_MODES ?? 'oidc,oauth2').split(',').map((m) => m.trim()) as NativeProvider[];
@@ -198,14 +199,7 @@ for (const mode of MODES) {
     it("with allowedGroups [admins], Backstage's resolver refuses bob and lets alice in", async () => {
       // The sign-in asks for the scope `groups` when groups are restricted (as oauth2-proxy does):
       // the realm needs that client scope (README, Troubleshooting).
-      const token = await stack.keycloak.adminToken();
-      const admin = `${stack.keycloak.url}/admin/realms/backstage`;
-      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-      const created = await fetch(`${admin}/client-scopes`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'groups', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' } }) });
-      expect([201, 409]).toContain(created.status);
-      const scope = ((await (await fetch(`${admin}/client-scopes`, { headers: auth })).json()) as { id: string; name: string }[]).find((s) => s.name === 'groups')!;
-      const client = ((await (await fetch(`${admin}/clients?clientId=backstage`, { headers: auth })).json()) as { id: string }[])[0]!;
-      expect((await fetch(`${admin}/clients/${client.id}/optional-client-scopes/${scope.id}`, { method: 'PUT', headers: auth })).status).toBe(204);
+      await addOptionalClientScope(stack.keycloak, 'groups');
 
       await stack.restartBackstage({ global: { keycloak: { allowedGroups: ['admins'] } } });
       await expect(loginNative(stack.publicUrl, mode, bob.username, bob.password)).rejects.toThrow(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups admins/);
