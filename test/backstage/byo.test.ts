@@ -19,6 +19,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,7 @@ async function startByo(dir: string, mode: string, extraConfig: string): Promise
       BACKSTAGE_SIGNIN_MODE: mode,
       APP_CONFIG_backend_listen_port: String(port),
       APP_CONFIG_backend_baseUrl: url,
+      APP_CONFIG_app_baseUrl: url,
     },
   });
   started.push(proc);
@@ -172,11 +174,11 @@ beforeAll(async () => {
 
   const versions = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
   const backendDeps = { ...(await versions(BACKEND_DEPS)), [PACKAGES.auth.name]: `file:${packed.auth.file}`, [PACKAGES.permission.name]: `file:${packed.permission.file}` };
-  // Material UI v4 (Backstage's core components) declares React <= 17 peers: a Backstage frontend
-  // installs with legacy-peer-deps, as backstage/.npmrc does. The backend installs without it, so
-  // npm checks our packages' peer ranges against the Backstage versions.
   const frontendDeps = { ...(await versions(FRONTEND_DEPS)), [PACKAGES.react.name]: `file:${packed.react.file}` };
-  await Promise.all([npmApp(backendDir(), 'byo-backend', backendDeps), npmApp(frontendDir(), 'byo-frontend', frontendDeps, 'legacy-peer-deps=true\n')]);
+  // legacy-peer-deps as in backstage/.npmrc: upstream peer ranges conflict with what Backstage runs
+  // (Material UI v4 declares React <= 17; backend-defaults 0.18 declares better-sqlite3 ^12 while
+  // 13 is what backstage/ uses). Our packages' own peer ranges are checked by a test below.
+  await Promise.all([npmApp(backendDir(), 'byo-backend', backendDeps, 'legacy-peer-deps=true\n'), npmApp(frontendDir(), 'byo-frontend', frontendDeps, 'legacy-peer-deps=true\n')]);
 
   await writeFile(path.join(backendDir(), 'index.js'), BACKEND_INDEX);
   await writeFile(path.join(backendDir(), 'org.yaml'), ORG);
@@ -232,6 +234,25 @@ describe('the packages', () => {
       expect(existsSync(path.join(dir, 'src'))).toBe(false);
     }
     expect(existsSync(path.join(frontendDir(), 'node_modules', PACKAGES.react.name, 'dist', 'index.esm.js'))).toBe(true);
+  });
+
+  it("each peer dependency resolves to ONE copy in the app, at a version inside the package's range", async () => {
+    const semver = createRequire(path.join(backendDir(), 'package.json'))('semver') as { satisfies(v: string, range: string): boolean };
+    const apps: [Pkg, string][] = [
+      ['auth', backendDir()],
+      ['permission', backendDir()],
+      ['react', frontendDir()],
+    ];
+    for (const [p, app] of apps) {
+      const peers = Object.entries((packed[p].manifest.peerDependencies ?? {}) as Record<string, string>);
+      expect(peers.length, p).toBeGreaterThan(0);
+      for (const [peer, range] of peers) {
+        // Not nested under our package: the app's own copy is the one our module talks to.
+        expect(existsSync(path.join(app, 'node_modules', PACKAGES[p].name, 'node_modules', peer)), `${peer} nested in ${PACKAGES[p].name}`).toBe(false);
+        const installed = (JSON.parse(await readFile(path.join(app, 'node_modules', peer, 'package.json'), 'utf8')) as { version: string }).version;
+        expect(semver.satisfies(installed, range), `${PACKAGES[p].name}: peer ${peer}@${range}, the app has ${installed}`).toBe(true);
+      }
+    }
   });
 });
 
