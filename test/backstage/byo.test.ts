@@ -11,13 +11,17 @@
  *     forged one (foreign key, wrong audience) is refused; the header-trusting oauth2Proxy is 404;
  *   - the permission policy: bob (users) cannot delete alice's User entity, alice (admins) can delete;
  *   - the canonical-path guard: an encoded health path gets 400.
- * The frontend package is proven by installing it into a minimal frontend app and bundling an entry
- * that uses it with esbuild (nothing renders it in a browser here).
+ * The frontend package is installed into a minimal frontend app whose entry (createApp with our
+ * sign-in page and auth API) is bundled with esbuild and opened in Chromium: alice is signed in
+ * through the package's proxied sign-in page, and its sign-out goes to oauth2-proxy's
+ * /oauth2/sign_out. A small server stands in for oauth2-proxy there (it injects alice's identity
+ * headers; the sso tier runs the real proxy).
  *
  * Installs use the npm cache first (`--prefer-offline`; backstage:build has put these versions
  * there) and the npm registry for anything missing.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +31,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSTAGE_DIR, requireBackstageBuild } from '../../scripts/lib/run/backstage.ts';
 import { freePort, httpOk, startProcess, waitUntil, type Managed } from '../../scripts/lib/run/process.ts';
+import { launchBrowser, screenshot } from '../harness/browser.ts';
 import { startTestIssuer, type TestIssuer } from '../harness/test-issuer.ts';
 import { ALL_PROVIDERS, catalog, providerStatus, proxyToken, rawRequest } from './helpers.ts';
 
@@ -80,14 +85,23 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 backend.start();
 `;
 
+// The second app's whole frontend: our sign-in page and auth API, and a page showing who signed in.
 const FRONTEND_INDEX = `import React from 'react';
 import ReactDOM from 'react-dom/client';
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter } from '@backstage/core-app-api';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { KeycloakSignInPage, keycloakAuthApiFactory } from '@backstage-keycloak/plugin-keycloak-react';
 
+function Who() {
+  const identity = useApi(identityApiRef);
+  const [ref, setRef] = React.useState('');
+  React.useEffect(() => { identity.getBackstageIdentity().then((i) => setRef(i.userEntityRef)); }, [identity]);
+  return <main><p data-testid="user">{ref}</p><button data-testid="sign-out" onClick={() => identity.signOut()}>Sign out</button></main>;
+}
+
 const app = createApp({ apis: [keycloakAuthApiFactory], components: { SignInPage: KeycloakSignInPage } });
-const Root = app.createRoot(<AppRouter><p>signed in</p></AppRouter>);
+const Root = app.createRoot(<AppRouter><Who /></AppRouter>);
 ReactDOM.createRoot(document.getElementById('root')).render(<Root />);
 `;
 
@@ -256,10 +270,14 @@ describe('the packages', () => {
   });
 });
 
+/** The second app's backend in sign-in mode oauth2Proxy (the frontend test uses it too). */
+let proxyModeUrl: string;
+
 describe('sign-in mode oauth2Proxy in the second app', () => {
   let url: string;
   beforeAll(async () => {
     ({ url } = await startByo(backendDir(), 'oauth2Proxy', 'auth:\n  providers:\n    oauth2Proxy: {}\n'));
+    proxyModeUrl = url;
     await waitUntil('catalog User alice in the minimal Backstage', async () => (await refresh(url, 'oauth2Proxy', { 'x-forwarded-preferred-username': 'alice' })).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
   }, 300_000);
 
@@ -344,35 +362,101 @@ describe('sign-in mode verifiedToken in the second app', () => {
 });
 
 describe('the frontend package in a second app', () => {
-  it('an app entry using KeycloakSignInPage and keycloakAuthApiFactory bundles with esbuild', async () => {
+  let front: { url: string; signOuts: string[]; server: http.Server };
+  let metaInputs: string[];
+  let bundle: string;
+
+  beforeAll(async () => {
     const dir = frontendDir();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
     await mkdir(path.join(dir, 'src'), { recursive: true });
     await writeFile(path.join(dir, 'src', 'index.jsx'), FRONTEND_INDEX);
-    const esbuild = path.join(dir, 'node_modules', '.bin', 'esbuild');
+    // Build-time config, as Backstage's own bundler embeds it (APP_CONFIG): the app and its API on `url`.
+    const appConfig = [{ context: 'byo', data: { app: { title: 'byo', baseUrl: url, signInProvider: 'oauth2Proxy' }, backend: { baseUrl: url } } }];
     await run(
-      esbuild,
+      path.join(dir, 'node_modules', '.bin', 'esbuild'),
       [
         'src/index.jsx',
         '--bundle',
         '--format=esm',
         '--jsx=automatic',
         '--outdir=dist',
+        '--public-path=/',
         '--metafile=dist/meta.json',
         '--define:process.env.NODE_ENV="production"',
+        `--define:process.env.APP_CONFIG=${JSON.stringify(appConfig)}`,
         '--define:global=globalThis',
-        '--loader:.svg=file',
-        '--loader:.png=file',
-        '--loader:.woff=file',
-        '--loader:.woff2=file',
+        ...['svg', 'png', 'jpg', 'gif', 'woff', 'woff2', 'ttf', 'eot'].map((x) => `--loader:.${x}=file`),
         '--log-level=error',
       ],
       { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
     );
-    const meta = JSON.parse(await readFile(path.join(dir, 'dist', 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
-    expect(Object.keys(meta.inputs)).toContain(`node_modules/${PACKAGES.react.name}/dist/index.esm.js`);
-    const bundle = await readFile(path.join(dir, 'dist', 'index.js'), 'utf8');
+    metaInputs = Object.keys((JSON.parse(await readFile(path.join(dir, 'dist', 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+    bundle = await readFile(path.join(dir, 'dist', 'index.js'), 'utf8');
+    front = await serveFrontend(port, path.join(dir, 'dist'), proxyModeUrl);
+  }, 300_000);
+
+  afterAll(async () => {
+    await new Promise((r) => front?.server.close(r));
+  });
+
+  it('an app entry using KeycloakSignInPage and keycloakAuthApiFactory bundles with esbuild', () => {
+    expect(metaInputs).toContain(`node_modules/${PACKAGES.react.name}/dist/index.esm.js`);
     // The package's own code made it in: its API id and its sign-out through oauth2-proxy.
     expect(bundle).toContain('backstage-keycloak.auth.keycloak');
     expect(bundle).toContain('/oauth2/sign_out?rd=');
   });
+
+  it("in Chromium, the package's sign-in page signs alice in through the proxy's identity, and sign-out goes to /oauth2/sign_out", async () => {
+    const browser = await launchBrowser({ log });
+    try {
+      const page = await browser.newPage();
+      await page.goto(front.url);
+      await expect.poll(async () => (await page.getByTestId('user').textContent({ timeout: 1000 }).catch(() => '')) ?? '', { timeout: 60_000 }).toBe('user:default/alice');
+      await screenshot(page, 'byo-frontend-signed-in');
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(/\/oauth2\/sign_out\?rd=%2F$/, { timeout: 30_000 });
+      expect(front.signOuts).toEqual(['/oauth2/sign_out?rd=%2F']);
+    } finally {
+      await browser.close();
+    }
+  });
 });
+
+/**
+ * The second app's frontend on 127.0.0.1:`port`: the bundle from `dist`, and /api and /.backstage
+ * passed to `backend` with the identity headers oauth2-proxy injects after its own Keycloak login
+ * (alice). This stands in for oauth2-proxy, which the sso tier runs for real; here the point is the
+ * frontend package. /oauth2/sign_out (oauth2-proxy's) only records that the browser came.
+ */
+async function serveFrontend(port: number, dist: string, backend: string): Promise<{ url: string; signOuts: string[]; server: http.Server }> {
+  const signOuts: string[] = [];
+  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.woff': 'font/woff', '.png': 'image/png' };
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/') || url.startsWith('/.backstage/')) {
+      const headers = { ...req.headers, host: new URL(backend).host, 'x-forwarded-preferred-username': 'alice', 'x-forwarded-email': 'alice@example.com' };
+      const up = http.request(`${backend}${url}`, { method: req.method, headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.writeHead(502).end());
+      req.pipe(up);
+      return;
+    }
+    if (url.startsWith('/oauth2/sign_out')) {
+      signOuts.push(url);
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>signed out</p>');
+      return;
+    }
+    const file = path.join(dist, path.basename(url.split('?')[0]!));
+    if (url !== '/' && existsSync(file)) {
+      readFile(file).then((b) => res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(b));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><head><meta charset="utf-8"><title>byo</title><script type="module" src="/index.js"></script></head><body><div id="root"></div></body></html>');
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${port}`, signOuts, server };
+}
