@@ -822,7 +822,7 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- if and (eq $provider "oauth2Proxy") (kindIs "map" (get $providers "oauth2Proxy")) (hasKey (get $providers "oauth2Proxy") "signIn") -}}
-{{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email (backstage/packages/backend/src/modules/resolvers.ts); remove it" -}}
+{{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email (backstage/plugins/auth-backend-module-keycloak/src/resolvers.ts); remove it" -}}
 {{- end -}}
 {{- /* the mode's wiring ran (the annotations call it) */ -}}
 {{- range $at, $ann := dict "backstage.service.annotations" (($bs.service | default dict).annotations | default dict) "backstage.backstage.annotations" ($b.annotations | default dict) "backstage.backstage.podAnnotations" ($b.podAnnotations | default dict) -}}

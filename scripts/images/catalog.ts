@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
+import { BACKEND_PLUGINS } from '../lib/run/backstage.ts';
 import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_VERSION } from '../lib/tools/index.ts';
 import { ensureDebianImage } from './debian.ts';
 import { imagesCacheDir, inspectImage, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
@@ -232,7 +233,7 @@ async function buildNode(log: Log, o: BuildOptions): Promise<string[]> {
 /** sha256 over the inputs of the production node_modules (lockfile and workspace manifests). */
 async function lockHash(dir: string): Promise<string> {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', '.npmrc', 'packages/backend/package.json', 'packages/app/package.json', 'node_modules/.package-lock.json']) {
+  for (const f of ['package.json', 'package-lock.json', '.npmrc', 'packages/backend/package.json', 'packages/app/package.json', ...BACKEND_PLUGINS.map((p) => `${p}/package.json`), 'node_modules/.package-lock.json']) {
     h.update(`${f}\0`);
     if (existsSync(path.join(dir, f))) h.update(await readFile(path.join(dir, f)));
   }
@@ -244,10 +245,13 @@ async function lockHash(dir: string): Promise<string> {
  * copy of the host install (`npm prune --omit=dev` with only the backend workspace), so native
  * modules are the ones built on this Debian bookworm host. The frontend is a static bundle by now:
  * its libraries stay out; `app` is linked back to packages/app (the bundle app-backend serves).
+ * The backend's own workspace packages (BACKEND_PLUGINS) stay workspaces of the staged install, so
+ * node_modules/@backstage-keycloak/* keep their links (../../plugins/<dir>): the Dockerfile copies
+ * each one's package.json and dist to /app/plugins/<dir>, where those links point in the image.
  */
 export async function stageBackstage(log: Log): Promise<string> {
   const bs = path.join(repoRoot, 'backstage');
-  for (const f of ['node_modules/.package-lock.json', 'packages/backend/dist/index.js', 'packages/app/dist/index.html.tmpl']) {
+  for (const f of ['node_modules/.package-lock.json', 'packages/backend/dist/index.js', 'packages/app/dist/index.html.tmpl', ...BACKEND_PLUGINS.map((p) => `${p}/dist/index.js`)]) {
     if (!existsSync(path.join(bs, f))) throw new Error(`backstage/${f} is missing: the app is not built. Fix: npm run backstage:build`);
   }
   const lock = await stat(path.join(bs, 'package-lock.json'));
@@ -266,8 +270,12 @@ export async function stageBackstage(log: Log): Promise<string> {
     await cp(path.join(bs, 'package-lock.json'), path.join(stage, 'package-lock.json'));
     if (existsSync(path.join(bs, '.npmrc'))) await cp(path.join(bs, '.npmrc'), path.join(stage, '.npmrc'));
     const root = JSON.parse(await readFile(path.join(bs, 'package.json'), 'utf8')) as { workspaces?: string[] };
-    root.workspaces = ['packages/backend'];
+    root.workspaces = ['packages/backend', ...BACKEND_PLUGINS];
     await writeFile(path.join(stage, 'package.json'), JSON.stringify(root, null, 2));
+    for (const p of BACKEND_PLUGINS) {
+      await mkdir(path.join(stage, p), { recursive: true });
+      await cp(path.join(bs, p, 'package.json'), path.join(stage, p, 'package.json'));
+    }
     const backend = JSON.parse(await readFile(path.join(bs, 'packages', 'backend', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
     delete backend.dependencies?.app;
     await writeFile(path.join(stage, 'packages', 'backend', 'package.json'), JSON.stringify(backend, null, 2));

@@ -11,8 +11,23 @@ import { inCI, progress, startProcess, waitUntil, httpOk, type Log, type Managed
 
 export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
 
-/** Files the built app needs: the backend's dist and the frontend bundle app-backend serves. */
-export const BUILD_OUTPUTS = ['packages/backend/dist/index.js', 'packages/app/dist/index.html.tmpl', 'packages/app/dist/.config-schema.json', 'node_modules/@backstage/backend-defaults/package.json'];
+/**
+ * The backend's workspace packages (backstage/plugins/, folders relative to backstage/): built
+ * before the app, staged into the image with their links (scripts/images/catalog.ts).
+ */
+export const BACKEND_PLUGINS = ['plugins/auth-backend-module-keycloak', 'plugins/permission-backend-module-keycloak'];
+/** The frontend's workspace package: bundled into packages/app/dist, not needed at runtime. */
+export const FRONTEND_PLUGINS = ['plugins/keycloak-react'];
+
+/** Files the built app needs: the backend's dist and its plugins', and the frontend bundle app-backend serves. */
+export const BUILD_OUTPUTS = [
+  ...BACKEND_PLUGINS.map((p) => `${p}/dist/index.js`),
+  ...FRONTEND_PLUGINS.map((p) => `${p}/dist/index.esm.js`),
+  'packages/backend/dist/index.js',
+  'packages/app/dist/index.html.tmpl',
+  'packages/app/dist/.config-schema.json',
+  'node_modules/@backstage/backend-defaults/package.json',
+];
 
 export function backstageBuilt(): boolean {
   return BUILD_OUTPUTS.every((f) => existsSync(path.join(BACKSTAGE_DIR, f)));
@@ -40,7 +55,7 @@ export async function buildBackstage(log: Log = progress('backstage:build')): Pr
   } else {
     step('backstage/node_modules is up to date with package-lock.json');
   }
-  step('frontend bundle (esbuild) and backend (tsc)');
+  step('workspace packages under plugins/ (tsc, esbuild), frontend bundle (esbuild) and backend (tsc)');
   await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm run build`;
   step('built');
 }

@@ -10,7 +10,7 @@ import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { UserSettingsPage } from '@backstage/plugin-user-settings';
 import { Route } from 'react-router-dom';
-import { KeycloakSignInPage, keycloakAuthApiFactory } from './keycloak';
+import { KeycloakSignInPage, keycloakAuthApiFactory } from '@backstage-keycloak/plugin-keycloak-react';
 import { ProfilePage } from './ProfilePage';
 
 const app = createApp({

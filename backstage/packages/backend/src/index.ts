@@ -1,51 +1,32 @@
 /**
  * Backend of the backstage-keycloak app: serves the frontend, signs users in from Keycloak in the
- * sign-in mode BACKSTAGE_SIGNIN_MODE names (modules/mode.ts: ONE auth provider is registered, the
- * others answer 404), enforces the permission policy (modules/permissions.ts), refuses
- * non-canonical request paths (modules/canonicalPath.ts), and runs the catalog with Keycloak users
- * and groups. Everything is configured through app-config files and ${ENV} substitution.
+ * sign-in mode BACKSTAGE_SIGNIN_MODE names (ONE auth provider is registered, the others answer 404),
+ * enforces the permission policy (least privilege by Keycloak group), refuses non-canonical request
+ * paths, and runs the catalog with Keycloak users and groups. The Keycloak parts are the workspace
+ * packages under ../../plugins (@backstage-keycloak/*), which other Backstage backends can add too.
+ * Everything is configured through app-config files and ${ENV} substitution.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import { canonicalPathGuard } from './modules/canonicalPath';
-import { signInMode, SIGN_IN_PROVIDERS } from './modules/mode';
-import { startOrExit } from './modules/startup';
+import { canonicalPathRootHttpRouter, signInMode, SIGN_IN_PROVIDERS } from '@backstage-keycloak/plugin-auth-backend-module-keycloak';
+import { startOrExit } from './startup';
 
+// Fails here, before anything starts, when BACKSTAGE_SIGNIN_MODE names no mode.
 const mode = signInMode();
 const backend = createBackend();
 
 // Before every route, the health endpoints included: only canonical paths get through.
-backend.add(
-  rootHttpRouterServiceFactory({
-    configure({ app, applyDefaults, logger }) {
-      app.use(canonicalPathGuard(logger));
-      applyDefaults();
-    },
-  }),
-);
+backend.add(canonicalPathRootHttpRouter());
 
 backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
-switch (mode) {
-  case 'oauth2Proxy':
-    backend.add(import('./modules/oauth2Proxy'));
-    break;
-  case 'verifiedToken':
-    backend.add(import('./modules/oidcProxy'));
-    break;
-  case 'oidc':
-    backend.add(import('./modules/native').then((m) => ({ default: m.authModuleKeycloakOidcProvider })));
-    break;
-  case 'oauth2':
-    backend.add(import('./modules/native').then((m) => ({ default: m.authModuleKeycloakOauth2Provider })));
-    break;
-}
+// Registers the one provider of the mode.
+backend.add(import('@backstage-keycloak/plugin-auth-backend-module-keycloak'));
 console.log(`backstage-keycloak: sign-in mode ${mode}, auth provider ${SIGN_IN_PROVIDERS[mode]} only`);
 
 // Least privilege by Keycloak group (permission.enabled must be true in the config).
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(import('./modules/permissions'));
+backend.add(import('@backstage-keycloak/plugin-permission-backend-module-keycloak'));
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 // Users and groups from Keycloak (catalog.providers.keycloakOrg), when the deployment enables it

@@ -9,6 +9,18 @@ import { authProvidersExtensionPoint, createProxyAuthProviderFactory } from '@ba
 import { oauth2ProxyAuthenticator } from '@backstage/plugin-auth-backend-module-oauth2-proxy-provider';
 import { signInKeycloakUser } from './resolvers';
 
+/** The provider factory of `oauth2Proxy` with Keycloak's resolution (registered as `oauth2Proxy`). */
+export function keycloakOauth2ProxyProviderFactory() {
+  return createProxyAuthProviderFactory({
+    authenticator: oauth2ProxyAuthenticator,
+    async signInResolver({ result }, ctx) {
+      const header = (name: string) => result.getHeader(name) || undefined;
+      return signInKeycloakUser({ username: header('x-forwarded-preferred-username'), email: header('x-forwarded-email') }, ctx);
+    },
+  });
+}
+
+/** Registers the `oauth2Proxy` provider only, whatever the sign-in mode. */
 export const authModuleKeycloakOauth2ProxyProvider = createBackendModule({
   pluginId: 'auth',
   moduleId: 'keycloak-oauth2-proxy-provider',
@@ -16,19 +28,8 @@ export const authModuleKeycloakOauth2ProxyProvider = createBackendModule({
     reg.registerInit({
       deps: { providers: authProvidersExtensionPoint },
       async init({ providers }) {
-        providers.registerProvider({
-          providerId: 'oauth2Proxy',
-          factory: createProxyAuthProviderFactory({
-            authenticator: oauth2ProxyAuthenticator,
-            async signInResolver({ result }, ctx) {
-              const header = (name: string) => result.getHeader(name) || undefined;
-              return signInKeycloakUser({ username: header('x-forwarded-preferred-username'), email: header('x-forwarded-email') }, ctx);
-            },
-          }),
-        });
+        providers.registerProvider({ providerId: 'oauth2Proxy', factory: keycloakOauth2ProxyProviderFactory() });
       },
     });
   },
 });
-
-export default authModuleKeycloakOauth2ProxyProvider;

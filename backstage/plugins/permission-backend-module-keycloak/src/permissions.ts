@@ -61,4 +61,3 @@ export const permissionModuleKeycloakGroupPolicy = createBackendModule({
   },
 });
 
-export default permissionModuleKeycloakGroupPolicy;

@@ -108,6 +108,18 @@ export function createOidcProxyAuthenticator(logger: LoggerService) {
   });
 }
 
+/** The provider factory of `oidcProxy` (a verified Keycloak ID token from a header). */
+export function oidcProxyProviderFactory(logger: LoggerService) {
+  return createProxyAuthProviderFactory({
+    authenticator: createOidcProxyAuthenticator(logger),
+    async signInResolver({ result }, ctx) {
+      const c = result.claims;
+      return signInKeycloakUser({ username: typeof c.preferred_username === 'string' ? c.preferred_username : undefined, email: typeof c.email === 'string' ? c.email : undefined }, ctx);
+    },
+  });
+}
+
+/** Registers the `oidcProxy` provider only, whatever the sign-in mode. */
 export const authModuleOidcProxyProvider = createBackendModule({
   pluginId: 'auth',
   moduleId: 'oidc-proxy-provider',
@@ -115,19 +127,8 @@ export const authModuleOidcProxyProvider = createBackendModule({
     reg.registerInit({
       deps: { providers: authProvidersExtensionPoint, logger: coreServices.logger },
       async init({ providers, logger }) {
-        providers.registerProvider({
-          providerId: 'oidcProxy',
-          factory: createProxyAuthProviderFactory({
-            authenticator: createOidcProxyAuthenticator(logger),
-            async signInResolver({ result }, ctx) {
-              const c = result.claims;
-              return signInKeycloakUser({ username: typeof c.preferred_username === 'string' ? c.preferred_username : undefined, email: typeof c.email === 'string' ? c.email : undefined }, ctx);
-            },
-          }),
-        });
+        providers.registerProvider({ providerId: 'oidcProxy', factory: oidcProxyProviderFactory(logger) });
       },
     });
   },
 });
-
-export default authModuleOidcProxyProvider;

@@ -13,7 +13,17 @@
  * With this guard the only unsigned requests Backstage serves are the byte-exact health paths;
  * every other spelling gets 400 here, in every sign-in mode.
  */
-import type { NextFunction, Request, Response } from 'express';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+
+/** The parts of an Express request and response the guard uses (no dependency on express's types). */
+export interface GuardRequest {
+  method: string;
+  url: string;
+  originalUrl?: string;
+}
+export interface GuardResponse {
+  status(code: number): { json(body: unknown): unknown };
+}
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
@@ -34,7 +44,7 @@ export function nonCanonicalReason(rawPath: string): string | undefined {
 
 /** Express middleware: 400 for non-canonical request paths (see the file comment), logged. */
 export function canonicalPathGuard(logger?: { warn(message: string): void }) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: GuardRequest, res: GuardResponse, next: () => void): void => {
     // req.originalUrl is the request target exactly as received (nothing decoded).
     const raw = req.originalUrl ?? req.url;
     const q = raw.search(/[?#]/);
@@ -48,4 +58,17 @@ export function canonicalPathGuard(logger?: { warn(message: string): void }) {
     logger?.warn(`refused ${req.method} ${JSON.stringify(rawPath)}: request path not in canonical form (${reason})`);
     res.status(400).json({ error: { name: 'InputError', message: `Request path is not in canonical form (${reason}); use the plain path` } });
   };
+}
+
+/**
+ * Backstage's root HTTP router with the guard in front of every route (health included), then the
+ * defaults: `backend.add(canonicalPathRootHttpRouter())` replaces the default root router.
+ */
+export function canonicalPathRootHttpRouter() {
+  return rootHttpRouterServiceFactory({
+    configure({ app, applyDefaults, logger }) {
+      app.use(canonicalPathGuard(logger));
+      applyDefaults();
+    },
+  });
 }

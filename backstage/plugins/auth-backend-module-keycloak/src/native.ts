@@ -98,6 +98,40 @@ const keycloakOauth2Authenticator = createOAuthAuthenticator({
   },
 });
 
+/**
+ * The provider factory of a native mode: `oidc` (registered as `oidc`) or `oauth2` (as `oauth2`),
+ * with backstageKeycloak.signIn.{allowedGroups, allowedRoles} enforced at every sign-in and refresh.
+ */
+export function nativeProviderFactory(mode: 'oidc' | 'oauth2', config: Config, logger: LoggerService) {
+  const rules = readAccessRules(config);
+  if (mode === 'oidc') {
+    const claimsOf = (r: OAuthAuthenticatorResult<{ userinfo: object }>) =>
+      // ID token first (verified by openid-client), then userinfo; roles from the access token.
+      mergeClaims(jwtPayload(r.session.idToken), r.fullProfile.userinfo as Record<string, unknown>, jwtPayload(r.session.accessToken));
+    return createOAuthProviderFactory({
+      authenticator: oidcAuthenticator,
+      profileTransform: async (result) => profileOf(claimsOf(result)),
+      async signInResolver({ result }, ctx) {
+        const claims = claimsOf(result);
+        enforceAccess(claims, rules);
+        return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
+      },
+    });
+  }
+  const url = userinfoUrl(config);
+  return createOAuthProviderFactory({
+    authenticator: keycloakOauth2Authenticator,
+    // The ID token came straight from the token endpoint: good enough for a display name.
+    profileTransform: async (result) => profileOf(mergeClaims(jwtPayload(result.session.idToken))),
+    async signInResolver({ result }, ctx) {
+      const info = await userinfo(url, result.session.accessToken, logger);
+      const claims = mergeClaims(info, jwtPayload(result.session.idToken), jwtPayload(result.session.accessToken));
+      enforceAccess(claims, rules);
+      return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
+    },
+  });
+}
+
 function nativeModule(mode: 'oidc' | 'oauth2') {
   return createBackendModule({
     pluginId: 'auth',
@@ -106,40 +140,7 @@ function nativeModule(mode: 'oidc' | 'oauth2') {
       reg.registerInit({
         deps: { providers: authProvidersExtensionPoint, config: coreServices.rootConfig, logger: coreServices.logger },
         async init({ providers, config, logger }) {
-          const rules = readAccessRules(config);
-          if (mode === 'oidc') {
-            const claimsOf = (r: OAuthAuthenticatorResult<{ userinfo: object }>) =>
-              // ID token first (verified by openid-client), then userinfo; roles from the access token.
-              mergeClaims(jwtPayload(r.session.idToken), r.fullProfile.userinfo as Record<string, unknown>, jwtPayload(r.session.accessToken));
-            providers.registerProvider({
-              providerId: 'oidc',
-              factory: createOAuthProviderFactory({
-                authenticator: oidcAuthenticator,
-                profileTransform: async (result) => profileOf(claimsOf(result)),
-                async signInResolver({ result }, ctx) {
-                  const claims = claimsOf(result);
-                  enforceAccess(claims, rules);
-                  return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
-                },
-              }),
-            });
-          } else {
-            const url = userinfoUrl(config);
-            providers.registerProvider({
-              providerId: 'oauth2',
-              factory: createOAuthProviderFactory({
-                authenticator: keycloakOauth2Authenticator,
-                // The ID token came straight from the token endpoint: good enough for a display name.
-                profileTransform: async (result) => profileOf(mergeClaims(jwtPayload(result.session.idToken))),
-                async signInResolver({ result }, ctx) {
-                  const info = await userinfo(url, result.session.accessToken, logger);
-                  const claims = mergeClaims(info, jwtPayload(result.session.idToken), jwtPayload(result.session.accessToken));
-                  enforceAccess(claims, rules);
-                  return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
-                },
-              }),
-            });
-          }
+          providers.registerProvider({ providerId: mode, factory: nativeProviderFactory(mode, config, logger) });
         },
       });
     },
@@ -152,5 +153,7 @@ function userinfoUrl(config: Config): string {
   return url;
 }
 
+/** Registers the `oidc` provider only, whatever the sign-in mode. */
 export const authModuleKeycloakOidcProvider = nativeModule('oidc');
+/** Registers the `oauth2` provider only, whatever the sign-in mode. */
 export const authModuleKeycloakOauth2Provider = nativeModule('oauth2');
