@@ -45,6 +45,9 @@ export interface StackOptions {
   /** Ports; free ones by default. */
   proxyPort?: number;
   keycloakPort?: number;
+  /** Benchmarks only: another oauth2-proxy binary of the pinned version (the pprof build) and env added to the rendered sidecar's (BK_PPROF_ADDR). */
+  proxyBin?: string;
+  proxyEnv?: Record<string, string>;
 }
 
 export type SignInMode = 'oauth2Proxy' | 'verifiedToken' | 'oidc' | 'oauth2';
@@ -236,8 +239,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const bsRef = { stop: () => backstage.stop() };
     started.push(bsRef);
 
-    const bin = native ? '' : await oauth2ProxyBinary();
-    let proxy: Oauth2ProxyHandle | undefined = launch ? await startOauth2Proxy({ bin, args: launch.args, env: launch.env, log }) : undefined;
+    const bin = native ? '' : (opts.proxyBin ?? (await oauth2ProxyBinary()));
+    let proxy: Oauth2ProxyHandle | undefined = launch ? await startOauth2Proxy({ bin, args: launch.args, env: { ...launch.env, ...opts.proxyEnv }, log }) : undefined;
     started.push({ stop: async () => proxy?.stop() });
 
     /** One sign-in of `username` through the mode's real path; throws (LoginError) when refused. */
@@ -293,7 +296,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           objects = await renderExample(merge(opts.values ?? {}, values));
           launch = await prepareLaunch(objects);
         }
-        proxy = await startOauth2Proxy({ bin, args: launch!.args, env: launch!.env, log });
+        proxy = await startOauth2Proxy({ bin, args: launch!.args, env: { ...launch!.env, ...opts.proxyEnv }, log });
       },
       async restartBackstage(values) {
         await backstage.stop();
