@@ -1,6 +1,7 @@
 /**
  * npm run bench:proxy -- [--modes oauth2Proxy,verifiedToken,oidc,oauth2] [--seconds 10]
- *   [--concurrency 8] [--rate 50] [--slices 5] [--values more.yaml] [--env KEY=VALUE] [--pprof DIR]
+ *   [--concurrency 8] [--rate 50] [--slices 5] [--variant LABEL=values.yaml]... [--values more.yaml]
+ *   [--env KEY=VALUE] [--pprof DIR]
  *
  * The cost per request of each sign-in mode, in one run on one machine, against the same Backstage
  * endpoint (GET /api/catalog/entities/by-name/user/default/alice with alice's Backstage token): sent
@@ -19,8 +20,11 @@
  * - the Cookie header the browser sends to the endpoint: bytes, and the session cookies it is split
  *   into (<name>, <name>_0, <name>_1, ...);
  * - oauth2-proxy's resident memory at the end (VmRSS, peak VmHWM).
- * --values merges a YAML file into every stack's values (to compare a chart option), --env adds an
- * environment variable to oauth2-proxy (e.g. GOGC=200), --pprof DIR runs the pprof build of the
+ * --variant LABEL=FILE (repeatable) adds, in each proxy mode, another oauth2-proxy rendered with the
+ * values of FILE on top (e.g. a chart option to compare), in front of the same Backstage, alice
+ * signed in through it, measured in the same alternating slices. --values merges a YAML file into
+ * every stack's values, --env adds an environment variable to every oauth2-proxy (e.g. GOGC=200),
+ * --pprof DIR runs the pprof build of the
  * same version (scripts/lib/bench-pprof.ts) and saves a CPU and an allocation profile of the proxy
  * under the closed-loop load to DIR (`go tool pprof -top DIR/<mode>-cpu.pprof`).
  * The last two lines: `proxy cpu per request: <µs> (<p>% of Backstage's)` and
@@ -35,7 +39,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseArgv } from 'zx';
 import { addPhase, emptyPhase, load, openLoad, pct, rps, type Phase } from './lib/bench-load.ts';
 import { pprofOauth2ProxyBinary } from './lib/bench-pprof.ts';
-import { cpuUs, machineCpuUs, memory, sample, treeCpuUs, type Meters } from './lib/bench-proc.ts';
+import { cpuUs, machineCpuUs, memory, newIn, sample, socketsTo, treeCpuUs, type Meters } from './lib/bench-proc.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { CookieJar } from './lib/http.ts';
 import { loginNative, type NativeProvider } from './lib/login-native.ts';
@@ -44,7 +48,7 @@ import { freePort } from './lib/run/process.ts';
 import { startStack, type SignInMode, type Stack } from './lib/run/stack.ts';
 
 const ALL: SignInMode[] = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'];
-const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof'] });
+const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof', 'variant'] });
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 const seconds = Number(a.seconds ?? 10);
 const concurrency = Number(a.concurrency ?? 8);
@@ -53,81 +57,125 @@ const slices = Number(a.slices ?? 5);
 const modes = String(a.modes ?? ALL.join(',')).split(',').map((m) => m.trim()) as SignInMode[];
 const bad = modes.filter((m) => !ALL.includes(m));
 const envPairs = list(a.env);
-if (bad.length || !(seconds > 0) || !Number.isInteger(concurrency) || concurrency < 1 || !(rate > 0) || !Number.isInteger(slices) || slices < 1 || envPairs.some((e) => !/^[A-Z_][A-Z0-9_]*=/.test(e))) {
-  console.error(`bench:proxy: use --modes ${ALL.join(',')} (got ${bad.join(',') || 'ok'}), --seconds > 0, --concurrency >= 1, --rate > 0, --slices >= 1, --env NAME=VALUE`);
+const variantArgs = list(a.variant);
+if (
+  bad.length ||
+  !(seconds > 0) ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1 ||
+  !(rate > 0) ||
+  !Number.isInteger(slices) ||
+  slices < 1 ||
+  envPairs.some((e) => !/^[A-Z_][A-Z0-9_]*=/.test(e)) ||
+  variantArgs.some((v) => !/^[\w.+-]+=./.test(v))
+) {
+  console.error(`bench:proxy: use --modes ${ALL.join(',')} (got ${bad.join(',') || 'ok'}), --seconds > 0, --concurrency >= 1, --rate > 0, --slices >= 1, --env NAME=VALUE, --variant LABEL=values.yaml`);
   process.exit(2);
 }
-const extraValues: Record<string, unknown> = {};
-for (const f of list(a.values)) Object.assign(extraValues, merge(extraValues, parseYaml(await readFile(f, 'utf8')) ?? {}));
-const proxyEnv = Object.fromEntries(envPairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-const pprofDir = a.pprof ? path.resolve(String(a.pprof)) : undefined;
-const endpoint = '/api/catalog/entities/by-name/user/default/alice';
-const log = (l: string) => console.error(l);
 
 function merge(x: Record<string, unknown>, y: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...x };
   for (const [k, v] of Object.entries(y)) out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
   return out;
 }
+const readValues = async (f: string): Promise<Record<string, unknown>> => (parseYaml(await readFile(f, 'utf8')) as Record<string, unknown>) ?? {};
+let extraValues: Record<string, unknown> = {};
+for (const f of list(a.values)) extraValues = merge(extraValues, await readValues(f));
+const variants: { label: string; values: Record<string, unknown> }[] = [];
+for (const v of variantArgs) variants.push({ label: v.slice(0, v.indexOf('=')), values: await readValues(v.slice(v.indexOf('=') + 1)) });
+const proxyEnv = Object.fromEntries(envPairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+const pprofDir = a.pprof ? path.resolve(String(a.pprof)) : undefined;
+const endpoint = '/api/catalog/entities/by-name/user/default/alice';
+const log = (l: string) => console.error(l);
 
-/** One path (baseline or public) of one mode: the phases and CPU µs over the closed-loop slices. */
+interface Cookie {
+  bytes: number;
+  session: { name: string; bytes: number }[];
+}
+
+/** One path of one mode (Backstage's port, the public address, or a variant's proxy): phases and CPU µs over the closed-loop slices. */
 interface Side {
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  proxyPid?: number;
+  cookie: Cookie;
   closed: Phase;
   open: Phase;
   cpu: Record<string, number>;
   sliceRps: number[];
   sliceProxyUsPerReq: number[];
+  /** Connections to Backstage's port opened during the closed-loop slices (the load generator's or the proxy's). */
+  upstreamConns: number;
+  mem?: { rss?: number; hwm?: number };
 }
-const emptySide = (): Side => ({ closed: emptyPhase(), open: emptyPhase(), cpu: {}, sliceRps: [], sliceProxyUsPerReq: [] });
 
 interface Row {
   mode: SignInMode;
   native: boolean;
-  direct: Side;
-  pub: Side;
-  cookie: { bytes: number; session: { name: string; bytes: number }[] };
-  proxyMem?: { rss?: number; hwm?: number };
+  /** [Backstage's port, public address, variants...] */
+  sides: Side[];
+  /** Cores other processes took during the closed-loop slices. */
   otherCpuShare: number;
-}
-
-/** alice signed in through the mode's real path: her Backstage token and the headers the browser sends. */
-async function signIn(stack: Stack): Promise<{ token: string; publicHeaders: Record<string, string>; jar: CookieJar }> {
-  const alice = DEV_USERS.alice;
-  const url = new URL(endpoint, stack.publicUrl);
-  if (stack.native) {
-    const jar = new CookieJar();
-    const r = await loginNative(stack.publicUrl, stack.mode as NativeProvider, alice.username, alice.password, jar);
-    const token = r.response.backstageIdentity!.token;
-    const cookie = jar.header(url);
-    return { token, jar, publicHeaders: { authorization: `Bearer ${token}`, ...(cookie ? { cookie } : {}) } };
-  }
-  const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
-  const res = await fetch(`${stack.publicUrl}/api/auth/${stack.provider}/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest', cookie: jar.header(new URL(stack.publicUrl)) ?? '' } });
-  const id = (await res.json()) as { backstageIdentity?: { token: string } };
-  if (!id.backstageIdentity) throw new Error(`bench:proxy: no Backstage identity through the proxy in ${stack.mode}: ${res.status}`);
-  const token = id.backstageIdentity.token;
-  return { token, jar, publicHeaders: { authorization: `Bearer ${token}`, cookie: jar.header(url) ?? '', host: new URL(stack.publicUrl).host } };
+  /** Backstage's CPU with no requests (its background tasks), in cores. */
+  backstageIdle: number;
 }
 
 /** The Cookie header the browser sends to the endpoint, and the session cookies in it. */
-function cookieOf(headers: Record<string, string>, sessionName: string | undefined): Row['cookie'] {
+function cookieOf(headers: Record<string, string>, sessionName: string | undefined): Cookie {
   const header = headers.cookie ?? '';
   const parts = header ? header.split('; ') : [];
   const re = sessionName ? new RegExp(`^${sessionName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(_\\d+)?=`) : undefined;
   return { bytes: Buffer.byteLength(header), session: parts.filter((p) => re?.test(p)).map((p) => ({ name: p.slice(0, p.indexOf('=')), bytes: Buffer.byteLength(p) })) };
 }
 
-async function profile(stack: Stack, pprofAddr: string, url: string, headers: Record<string, string>): Promise<void> {
+/** alice signed in through oauth2-proxy at `publicUrl`: her Backstage token and the headers the browser sends to the endpoint. */
+async function signInProxy(stack: Stack, publicUrl: string): Promise<{ token: string; headers: Record<string, string> }> {
+  const alice = DEV_USERS.alice;
+  const { jar } = await loginThroughProxy(publicUrl, alice.username, alice.password, new CookieJar());
+  const res = await fetch(`${publicUrl}/api/auth/${stack.provider}/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest', cookie: jar.header(new URL(publicUrl)) ?? '' } });
+  const id = (await res.json()) as { backstageIdentity?: { token: string } };
+  if (!id.backstageIdentity) throw new Error(`bench:proxy: no Backstage identity through ${publicUrl} in ${stack.mode}: ${res.status}`);
+  const token = id.backstageIdentity.token;
+  return { token, headers: { authorization: `Bearer ${token}`, cookie: jar.header(new URL(endpoint, publicUrl)) ?? '', host: new URL(publicUrl).host } };
+}
+
+/** alice signed in through the mode's real path. */
+async function signIn(stack: Stack): Promise<{ token: string; headers: Record<string, string> }> {
+  if (!stack.native) return signInProxy(stack, stack.publicUrl);
+  const alice = DEV_USERS.alice;
+  const jar = new CookieJar();
+  const r = await loginNative(stack.publicUrl, stack.mode as NativeProvider, alice.username, alice.password, jar);
+  const token = r.response.backstageIdentity!.token;
+  const cookie = jar.header(new URL(endpoint, stack.publicUrl));
+  return { token, headers: { authorization: `Bearer ${token}`, ...(cookie ? { cookie } : {}) } };
+}
+
+async function profile(mode: string, pprofAddr: string, url: string, headers: Record<string, string>): Promise<void> {
   await mkdir(pprofDir!, { recursive: true });
   const s = Math.max(5, Math.round(seconds));
-  log(`bench: profiling oauth2-proxy (${stack.mode}) for ${s}s under closed-loop load`);
+  log(`bench: profiling oauth2-proxy (${mode}) for ${s}s under closed-loop load`);
   const cpu = fetch(`http://${pprofAddr}/debug/pprof/profile?seconds=${s}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
   const r = await load(url, headers, s * 1000 + 500, concurrency);
-  await writeFile(path.join(pprofDir!, `${stack.mode}-cpu.pprof`), await cpu);
+  await writeFile(path.join(pprofDir!, `${mode}-cpu.pprof`), await cpu);
   const allocs = Buffer.from(await (await fetch(`http://${pprofAddr}/debug/pprof/allocs`)).arrayBuffer());
-  await writeFile(path.join(pprofDir!, `${stack.mode}-allocs.pprof`), allocs);
-  log(`bench: ${rps(r).toFixed(0)} req/s while profiling; profiles in ${pprofDir} (go tool pprof -top ${path.join(pprofDir!, `${stack.mode}-cpu.pprof`)})`);
+  await writeFile(path.join(pprofDir!, `${mode}-allocs.pprof`), allocs);
+  log(`bench: ${rps(r).toFixed(0)} req/s while profiling; profiles in ${pprofDir} (go tool pprof -top ${path.join(pprofDir!, `${mode}-cpu.pprof`)})`);
 }
+
+const newSide = (label: string, url: string, headers: Record<string, string>, cookie: Cookie, proxyPid?: number): Side => ({
+  label,
+  url,
+  headers,
+  proxyPid,
+  cookie,
+  closed: emptyPhase(),
+  open: emptyPhase(),
+  cpu: {},
+  sliceRps: [],
+  sliceProxyUsPerReq: [],
+  upstreamConns: 0,
+});
 
 const rows: Row[] = [];
 const pprofBin = pprofDir ? await pprofOauth2ProxyBinary(log) : undefined;
@@ -135,14 +183,22 @@ for (const mode of modes) {
   const pprofAddr = pprofBin ? `127.0.0.1:${await freePort()}` : undefined;
   const stack = await startStack({ log, values: merge(extraValues, { global: { signIn: { mode } } }), proxyBin: pprofBin, proxyEnv: { ...proxyEnv, ...(pprofAddr ? { BK_PPROF_ADDR: pprofAddr } : {}) } });
   try {
-    const { token, publicHeaders } = await signIn(stack);
-    const direct = `${stack.backstage.url}${endpoint}`;
-    const pub = `${stack.publicUrl.replace('localhost', '127.0.0.1')}${endpoint}`;
+    const { token, headers } = await signIn(stack);
+    const cookieName = stack.native ? undefined : stack.launch.env.OAUTH2_PROXY_COOKIE_NAME;
     const directHeaders = { authorization: `Bearer ${token}` };
-    const proxyPid = stack.native ? undefined : stack.proxy.process.child.pid!;
+    const sides: Side[] = [
+      newSide('direct (Backstage port)', `${stack.backstage.url}${endpoint}`, directHeaders, cookieOf(directHeaders, undefined)),
+      newSide(stack.native ? 'public (Backstage)' : 'public (oauth2-proxy)', `${stack.publicUrl.replace('localhost', '127.0.0.1')}${endpoint}`, headers, cookieOf(headers, cookieName), stack.native ? undefined : stack.proxy.process.child.pid!),
+    ];
+    if (!stack.native) {
+      for (const v of variants) {
+        const extra = await stack.addProxy(v.values);
+        const signed = await signInProxy(stack, extra.publicUrl);
+        sides.push(newSide(`+ ${v.label}`, `${extra.publicUrl.replace('localhost', '127.0.0.1')}${endpoint}`, signed.headers, cookieOf(signed.headers, extra.launch.env.OAUTH2_PROXY_COOKIE_NAME), extra.proxy.process.child.pid!));
+      }
+    }
     const pgPid = Number((await readFile(path.join(stack.postgres.dataDir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const meters: Meters = {
-      proxy: () => (proxyPid ? (cpuUs(proxyPid) ?? 0) : 0),
       backstage: () => cpuUs(stack.backstage.pid) ?? 0,
       postgres: () => treeCpuUs(pgPid),
       loadgen: () => {
@@ -151,36 +207,41 @@ for (const mode of modes) {
       },
       machine: () => machineCpuUs().busy,
     };
-    // Warm both paths (JIT, connection pools), then alternate slices.
-    await load(direct, directHeaders, 1000, concurrency);
-    await load(pub, publicHeaders, 1000, concurrency);
-    const row: Row = { mode, native: stack.native, direct: emptySide(), pub: emptySide(), cookie: cookieOf(publicHeaders, stack.native ? undefined : stack.launch.env.OAUTH2_PROXY_COOKIE_NAME), otherCpuShare: 0 };
+    for (const side of sides) if (side.proxyPid) meters[`proxy:${side.proxyPid}`] = () => cpuUs(side.proxyPid!) ?? 0;
+    const redisPid = stack.native ? undefined : stack.redis?.proc.child.pid;
+    if (redisPid) meters.redis = () => cpuUs(redisPid) ?? 0; // the redis session store's server (variants with it)
+    const ours = Object.keys(meters).filter((k) => k !== 'machine');
+    // Warm every path (JIT, connection pools), then alternate slices.
+    for (const side of sides) await load(side.url, side.headers, 3000, concurrency);
+    const idle0 = meters.backstage!();
+    await new Promise((r) => setTimeout(r, 2000));
+    const backstageIdle = (meters.backstage!() - idle0) / 2_000_000;
+    const backstagePort = Number(new URL(stack.backstage.url).port);
     let machineBusy = 0;
-    let ours = 0;
+    let oursBusy = 0;
     let wall = 0;
     const sliceMs = (seconds * 1000) / slices;
     for (let i = 0; i < slices; i++) {
-      for (const [target, headers, side] of [[direct, directHeaders, row.direct], [pub, publicHeaders, row.pub]] as const) {
+      for (const side of sides) {
+        const socks = socketsTo(backstagePort);
         const before = sample(meters);
-        const r = await load(target, headers, sliceMs, concurrency);
+        const r = await load(side.url, side.headers, sliceMs, concurrency);
         const after = sample(meters);
+        side.upstreamConns += newIn(socks, socketsTo(backstagePort));
         addPhase(side.closed, r);
         for (const k of Object.keys(meters)) side.cpu[k] = (side.cpu[k] ?? 0) + after[k]! - before[k]!;
         side.sliceRps.push(rps(r));
-        side.sliceProxyUsPerReq.push((after.proxy! - before.proxy!) / Math.max(1, r.latencies.length));
+        if (side.proxyPid) side.sliceProxyUsPerReq.push((after[`proxy:${side.proxyPid}`]! - before[`proxy:${side.proxyPid}`]!) / Math.max(1, r.latencies.length));
         machineBusy += after.machine! - before.machine!;
-        ours += ['proxy', 'backstage', 'postgres', 'loadgen'].reduce((s, k) => s + after[k]! - before[k]!, 0);
+        oursBusy += ours.reduce((sum, k) => sum + after[k]! - before[k]!, 0);
         wall += r.ms * 1000;
       }
-      for (const [target, headers, side] of [[direct, directHeaders, row.direct], [pub, publicHeaders, row.pub]] as const) {
-        addPhase(side.open, await openLoad(target, headers, sliceMs, rate));
-      }
+      for (const side of sides) addPhase(side.open, await openLoad(side.url, side.headers, sliceMs, rate));
     }
-    row.otherCpuShare = Math.max(0, machineBusy - ours) / wall; // in cores
-    if (pprofAddr) await profile(stack, pprofAddr, pub, publicHeaders);
-    if (proxyPid) row.proxyMem = memory(proxyPid);
-    rows.push(row);
-    log(`bench: ${mode} done: public ${rps(row.pub.closed).toFixed(0)} req/s, direct ${rps(row.direct.closed).toFixed(0)} req/s`);
+    if (pprofAddr) await profile(mode, pprofAddr, sides[1]!.url, sides[1]!.headers);
+    for (const side of sides) if (side.proxyPid) side.mem = memory(side.proxyPid);
+    rows.push({ mode, native: stack.native, sides, otherCpuShare: Math.max(0, machineBusy - oursBusy) / wall, backstageIdle });
+    log(`bench: ${mode} done: ${sides.map((s) => `${s.label} ${rps(s.closed).toFixed(0)} req/s`).join(', ')}`);
   } finally {
     await stack.stop();
   }
@@ -188,41 +249,39 @@ for (const mode of modes) {
 
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const us = (side: Side, k: string) => (side.cpu[k] ?? 0) / Math.max(1, side.closed.latencies.length);
-const spread = (xs: number[], d = 0) => `${f(Math.min(...xs), d)}-${f(Math.max(...xs), d)}`;
+const proxyUs = (side: Side) => (side.proxyPid ? us(side, `proxy:${side.proxyPid}`) : NaN);
+const spread = (xs: number[], d = 0) => (xs.length ? `${f(Math.min(...xs), d)}-${f(Math.max(...xs), d)}` : '-');
 const mib = (b?: number) => (b ? `${(b / 1024 / 1024).toFixed(1)} MiB` : '-');
+const cookieText = (c: Cookie) => `${c.bytes} B${c.session.length ? ` in ${c.session.length} session cookie(s): ${c.session.map((x) => `${x.name} ${x.bytes} B`).join(', ')}` : ''}`;
 
-console.log(`\nendpoint: GET ${endpoint} (alice's Backstage token); per mode and path: closed loop at concurrency ${concurrency} for ${seconds}s and open loop at ${rate} req/s for ${seconds}s, each in ${slices} alternating slices`);
-if (Object.keys(extraValues).length || envPairs.length) console.log(`options: ${list(a.values).map((v) => `--values ${v}`).join(' ')} ${envPairs.map((e) => `--env ${e}`).join(' ')}`.trim());
+console.log(`\nendpoint: GET ${endpoint} (alice's Backstage token); per path: closed loop at concurrency ${concurrency} for ${seconds}s and open loop at ${rate} req/s for ${seconds}s, in ${slices} alternating slices`);
+const opts = [...list(a.values).map((v) => `--values ${v}`), ...envPairs.map((e) => `--env ${e}`), ...variantArgs.map((v) => `--variant ${v}`)];
+if (opts.length) console.log(`options: ${opts.join(' ')}`);
 for (const r of rows) {
-  const where = r.native ? 'Backstage' : 'oauth2-proxy -> Backstage';
-  console.log(`\n${r.mode} (browser -> ${where})`);
-  const session = r.cookie.session.length ? `${r.cookie.session.length} session cookie(s): ${r.cookie.session.map((c) => `${c.name} ${c.bytes} B`).join(', ')}` : 'no session cookie';
-  console.log(`  Cookie header to the endpoint: ${r.cookie.bytes} bytes; ${session}`);
-  for (const [label, s] of [['direct (Backstage port)', r.direct], ['public', r.pub]] as const) {
+  console.log(`\n${r.mode} (browser -> ${r.native ? 'Backstage' : 'oauth2-proxy -> Backstage'}); other processes took ${f(r.otherCpuShare)} of ${os.cpus().length} cores during the closed-loop slices; Backstage idle ${f(r.backstageIdle * 100, 1)}% of a core`);
+  for (const s of r.sides) {
     console.log(
-      `  ${label.padEnd(24)} closed: ${f(rps(s.closed), 0)} req/s (slices ${spread(s.sliceRps)}) p50 ${f(pct(s.closed.latencies, 50))} p99 ${f(pct(s.closed.latencies, 99))} ms err ${s.closed.errors}; open ${rate}/s: p50 ${f(pct(s.open.latencies, 50))} p99 ${f(pct(s.open.latencies, 99))} ms err ${s.open.errors}; cpu µs/req: proxy ${f(us(s, 'proxy'), 0)} backstage ${f(us(s, 'backstage'), 0)} postgres ${f(us(s, 'postgres'), 0)} loadgen ${f(us(s, 'loadgen'), 0)}`,
+      `  ${s.label.padEnd(24)} closed: ${f(rps(s.closed), 0)} req/s (slices ${spread(s.sliceRps)}) p50 ${f(pct(s.closed.latencies, 50))} p99 ${f(pct(s.closed.latencies, 99))} ms err ${s.closed.errors}; open ${rate}/s: p50 ${f(pct(s.open.latencies, 50))} p99 ${f(pct(s.open.latencies, 99))} ms err ${s.open.errors}`,
+    );
+    console.log(
+      `  ${''.padEnd(24)} cpu µs/req: proxy ${f(proxyUs(s), 0)}${s.proxyPid ? ` (slices ${spread(s.sliceProxyUsPerReq)})` : ''} backstage ${f(us(s, 'backstage'), 0)} postgres ${f(us(s, 'postgres'), 0)}${s.cpu.redis !== undefined ? ` redis-server ${f(us(s, 'redis'), 0)}` : ''} loadgen ${f(us(s, 'loadgen'), 0)}; new connections to Backstage ${s.upstreamConns} for ${s.closed.latencies.length} requests; Cookie ${cookieText(s.cookie)}${s.mem ? `; proxy VmRSS ${mib(s.mem.rss)} VmHWM ${mib(s.mem.hwm)}` : ''}`,
     );
   }
-  if (!r.native) console.log(`  proxy cpu µs/req per slice: ${spread(r.pub.sliceProxyUsPerReq)}; proxy memory at the end: VmRSS ${mib(r.proxyMem?.rss)}, VmHWM ${mib(r.proxyMem?.hwm)}`);
-  console.log(`  other processes on the machine took ${f(r.otherCpuShare)} of ${os.cpus().length} cores during the closed-loop slices`);
 }
-console.log('\n| mode | req/s public / direct | ratio | p50 added closed, ms | p50 / p99 added at ' + rate + '/s, ms | proxy µs/req | Backstage µs/req | proxy % of Backstage | load gen µs/req | cookie bytes (session cookies) | proxy VmRSS / VmHWM |');
+console.log(`\n| mode | req/s public / direct | ratio | p50 added closed, ms | p50 / p99 added at ${rate}/s, ms | proxy µs/req | Backstage µs/req | proxy % of Backstage | load gen µs/req | Cookie bytes (session cookies) | proxy VmRSS / VmHWM |`);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  const ratio = rps(r.pub.closed) / rps(r.direct.closed);
-  const p50c = pct(r.pub.closed.latencies, 50) - pct(r.direct.closed.latencies, 50);
-  const p50o = pct(r.pub.open.latencies, 50) - pct(r.direct.open.latencies, 50);
-  const p99o = pct(r.pub.open.latencies, 99) - pct(r.direct.open.latencies, 99);
-  const px = us(r.pub, 'proxy');
-  const bs = us(r.pub, 'backstage');
-  console.log(
-    `| ${r.mode} | ${f(rps(r.pub.closed), 0)} / ${f(rps(r.direct.closed), 0)} | ${f(ratio, 3)} | ${f(p50c)} | ${f(p50o)} / ${f(p99o)} | ${r.native ? '-' : f(px, 0)} | ${f(bs, 0)} | ${r.native ? '-' : `${f((100 * px) / bs, 1)}%`} | ${f(us(r.pub, 'loadgen'), 0)} | ${r.cookie.bytes} (${r.cookie.session.length}) | ${r.native ? '-' : `${mib(r.proxyMem?.rss)} / ${mib(r.proxyMem?.hwm)}`} |`,
-  );
+  const d = r.sides[0]!;
+  for (const s of r.sides.slice(1)) {
+    const px = proxyUs(s);
+    const bs = us(s, 'backstage');
+    console.log(
+      `| ${r.mode}${s.label.startsWith('+') ? ` ${s.label}` : ''} | ${f(rps(s.closed), 0)} / ${f(rps(d.closed), 0)} | ${f(rps(s.closed) / rps(d.closed), 3)} | ${f(pct(s.closed.latencies, 50) - pct(d.closed.latencies, 50))} | ${f(pct(s.open.latencies, 50) - pct(d.open.latencies, 50))} / ${f(pct(s.open.latencies, 99) - pct(d.open.latencies, 99))} | ${f(px, 0)} | ${f(bs, 0)} | ${s.proxyPid ? `${f((100 * px) / bs, 1)}%` : '-'} | ${f(us(s, 'loadgen'), 0)} | ${s.cookie.bytes} (${s.cookie.session.length}) | ${s.mem ? `${mib(s.mem.rss)} / ${mib(s.mem.hwm)}` : '-'} |`,
+    );
+  }
 }
 const main = rows.find((r) => !r.native) ?? rows[0]!;
-console.log(`\nfigures of ${main.mode}: p50 added at ${rate} req/s ${f(pct(main.pub.open.latencies, 50) - pct(main.direct.open.latencies, 50))} ms (target <= 1 ms)`);
-if (!main.native) {
-  const px = us(main.pub, 'proxy');
-  console.log(`proxy cpu per request: ${f(px, 0)} µs (${f((100 * px) / us(main.pub, 'backstage'), 1)}% of Backstage's)`);
-} else console.log('proxy cpu per request: - (no proxy mode run)');
-console.log(`proxy/direct throughput ratio: ${f(rps(main.pub.closed) / rps(main.direct.closed), 3)}`);
+const [md, mp] = [main.sides[0]!, main.sides[1]!];
+console.log(`\nfigures of ${main.mode} as the chart configures it: p50 added at ${rate} req/s ${f(pct(mp.open.latencies, 50) - pct(md.open.latencies, 50))} ms (target <= 1 ms)`);
+console.log(main.native ? 'proxy cpu per request: - (no proxy mode run)' : `proxy cpu per request: ${f(proxyUs(mp), 0)} µs (${f((100 * proxyUs(mp)) / us(mp, 'backstage'), 1)}% of Backstage's)`);
+console.log(`proxy/direct throughput ratio: ${f(rps(mp.closed) / rps(md.closed), 3)}`);

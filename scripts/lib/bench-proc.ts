@@ -72,3 +72,34 @@ export type Meters = Record<string, () => number>;
 export function sample(meters: Meters): Record<string, number> {
   return Object.fromEntries(Object.entries(meters).map(([k, f]) => [k, f()]));
 }
+
+/**
+ * Client sockets towards 127.0.0.1:`port` in any state (/proc/net/tcp, tcp6), by local address:
+ * a connection closed by its client stays listed in TIME-WAIT for a minute, so the local addresses
+ * present after a phase and absent before it are the connections opened during it (e.g.
+ * oauth2-proxy's to Backstage: a keep-alive pool that reuses its connections opens none).
+ */
+export function socketsTo(port: number): Set<string> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const out = new Set<string>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c[2]?.endsWith(`:${hex}`)) out.add(c[1]!);
+    }
+  }
+  return out;
+}
+
+/** How many of `after` are not in `before`. */
+export function newIn(before: Set<string>, after: Set<string>): number {
+  let n = 0;
+  for (const x of after) if (!before.has(x)) n++;
+  return n;
+}
