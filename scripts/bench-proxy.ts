@@ -24,6 +24,9 @@
  * values of FILE on top (e.g. a chart option to compare), in front of the same Backstage, alice
  * signed in through it, measured in the same alternating slices. --values merges a YAML file into
  * every stack's values, --env adds an environment variable to every oauth2-proxy (e.g. GOGC=200),
+ * --floor adds, in the first proxy mode, Go's bare httputil.ReverseProxy (scripts/bench/bare-proxy.go)
+ * in front of the same Backstage, once with oauth2-proxy's upstream transport (2 idle connections per
+ * host) and once keeping 64: what any Go proxy hop costs here, and what connection reuse saves.
  * --pprof DIR runs the pprof build of the
  * same version (scripts/lib/bench-pprof.ts) and saves a CPU and an allocation profile of the proxy
  * under the closed-loop load to DIR (`go tool pprof -top DIR/<mode>-cpu.pprof`).
@@ -38,17 +41,17 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseArgv } from 'zx';
 import { addPhase, emptyPhase, load, openLoad, pct, rps, type Phase } from './lib/bench-load.ts';
-import { pprofOauth2ProxyBinary } from './lib/bench-pprof.ts';
+import { bareProxyBinary, pprofOauth2ProxyBinary } from './lib/bench-pprof.ts';
 import { cpuUs, machineCpuUs, memory, newIn, sample, socketsTo, treeCpuUs, type Meters } from './lib/bench-proc.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { CookieJar } from './lib/http.ts';
 import { loginNative, type NativeProvider } from './lib/login-native.ts';
 import { loginThroughProxy } from './lib/login.ts';
-import { freePort } from './lib/run/process.ts';
+import { freePort, startProcess, waitUntil, type Managed } from './lib/run/process.ts';
 import { startStack, type SignInMode, type Stack } from './lib/run/stack.ts';
 
 const ALL: SignInMode[] = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'];
-const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof', 'variant'] });
+const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof', 'variant'], boolean: ['floor'] });
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 const seconds = Number(a.seconds ?? 10);
 const concurrency = Number(a.concurrency ?? 8);
@@ -181,6 +184,7 @@ const rows: Row[] = [];
 const pprofBin = pprofDir ? await pprofOauth2ProxyBinary(log) : undefined;
 for (const mode of modes) {
   const pprofAddr = pprofBin ? `127.0.0.1:${await freePort()}` : undefined;
+  const floors: Managed[] = [];
   const stack = await startStack({ log, values: merge(extraValues, { global: { signIn: { mode } } }), proxyBin: pprofBin, proxyEnv: { ...proxyEnv, ...(pprofAddr ? { BK_PPROF_ADDR: pprofAddr } : {}) } });
   try {
     const { token, headers } = await signIn(stack);
@@ -195,6 +199,17 @@ for (const mode of modes) {
         const extra = await stack.addProxy(v.values);
         const signed = await signInProxy(stack, extra.publicUrl);
         sides.push(newSide(`+ ${v.label}`, `${extra.publicUrl.replace('localhost', '127.0.0.1')}${endpoint}`, signed.headers, cookieOf(signed.headers, extra.launch.env.OAUTH2_PROXY_COOKIE_NAME), extra.proxy.process.child.pid!));
+      }
+    }
+    if (a.floor && !stack.native && !rows.some((r) => !r.native)) {
+      const bare = await bareProxyBinary(log);
+      for (const idle of [0, 64]) {
+        const port = await freePort();
+        const proc = startProcess({ name: `bare-proxy-${idle}`, cmd: bare, args: [], env: { BK_UPSTREAM: stack.backstage.url, BK_LISTEN: `127.0.0.1:${port}`, BK_IDLE_PER_HOST: String(idle) } });
+        floors.push(proc);
+        const url = `http://127.0.0.1:${port}${endpoint}`;
+        await waitUntil('bare Go reverse proxy', async () => (await fetch(url, { headers: directHeaders }).catch(() => undefined))?.status === 200, { timeoutMs: 10_000, intervalMs: 100, proc });
+        sides.push(newSide(`floor: Go proxy, ${idle ? `${idle} idle conns/host` : '2 idle conns/host'}`, url, directHeaders, cookieOf(directHeaders, undefined), proc.child.pid!));
       }
     }
     const pgPid = Number((await readFile(path.join(stack.postgres.dataDir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
@@ -243,6 +258,7 @@ for (const mode of modes) {
     rows.push({ mode, native: stack.native, sides, otherCpuShare: Math.max(0, machineBusy - oursBusy) / wall, backstageIdle });
     log(`bench: ${mode} done: ${sides.map((s) => `${s.label} ${rps(s.closed).toFixed(0)} req/s`).join(', ')}`);
   } finally {
+    for (const p of floors) await p.stop(2000);
     await stack.stop();
   }
 }
@@ -255,7 +271,7 @@ const mib = (b?: number) => (b ? `${(b / 1024 / 1024).toFixed(1)} MiB` : '-');
 const cookieText = (c: Cookie) => `${c.bytes} B${c.session.length ? ` in ${c.session.length} session cookie(s): ${c.session.map((x) => `${x.name} ${x.bytes} B`).join(', ')}` : ''}`;
 
 console.log(`\nendpoint: GET ${endpoint} (alice's Backstage token); per path: closed loop at concurrency ${concurrency} for ${seconds}s and open loop at ${rate} req/s for ${seconds}s, in ${slices} alternating slices`);
-const opts = [...list(a.values).map((v) => `--values ${v}`), ...envPairs.map((e) => `--env ${e}`), ...variantArgs.map((v) => `--variant ${v}`)];
+const opts = [...(a.floor ? ['--floor'] : []), ...list(a.values).map((v) => `--values ${v}`), ...envPairs.map((e) => `--env ${e}`), ...variantArgs.map((v) => `--variant ${v}`)];
 if (opts.length) console.log(`options: ${opts.join(' ')}`);
 for (const r of rows) {
   console.log(`\n${r.mode} (browser -> ${r.native ? 'Backstage' : 'oauth2-proxy -> Backstage'}); other processes took ${f(r.otherCpuShare)} of ${os.cpus().length} cores during the closed-loop slices; Backstage idle ${f(r.backstageIdle * 100, 1)}% of a core`);
@@ -276,7 +292,7 @@ for (const r of rows) {
     const px = proxyUs(s);
     const bs = us(s, 'backstage');
     console.log(
-      `| ${r.mode}${s.label.startsWith('+') ? ` ${s.label}` : ''} | ${f(rps(s.closed), 0)} / ${f(rps(d.closed), 0)} | ${f(rps(s.closed) / rps(d.closed), 3)} | ${f(pct(s.closed.latencies, 50) - pct(d.closed.latencies, 50))} | ${f(pct(s.open.latencies, 50) - pct(d.open.latencies, 50))} / ${f(pct(s.open.latencies, 99) - pct(d.open.latencies, 99))} | ${f(px, 0)} | ${f(bs, 0)} | ${s.proxyPid ? `${f((100 * px) / bs, 1)}%` : '-'} | ${f(us(s, 'loadgen'), 0)} | ${s.cookie.bytes} (${s.cookie.session.length}) | ${s.mem ? `${mib(s.mem.rss)} / ${mib(s.mem.hwm)}` : '-'} |`,
+      `| ${r.mode}${s.label.startsWith('+') || s.label.startsWith('floor') ? ` ${s.label}` : ''} | ${f(rps(s.closed), 0)} / ${f(rps(d.closed), 0)} | ${f(rps(s.closed) / rps(d.closed), 3)} | ${f(pct(s.closed.latencies, 50) - pct(d.closed.latencies, 50))} | ${f(pct(s.open.latencies, 50) - pct(d.open.latencies, 50))} / ${f(pct(s.open.latencies, 99) - pct(d.open.latencies, 99))} | ${f(px, 0)} | ${f(bs, 0)} | ${s.proxyPid ? `${f((100 * px) / bs, 1)}%` : '-'} | ${f(us(s, 'loadgen'), 0)} | ${s.cookie.bytes} (${s.cookie.session.length}) | ${s.mem ? `${mib(s.mem.rss)} / ${mib(s.mem.hwm)}` : '-'} |`,
     );
   }
 }

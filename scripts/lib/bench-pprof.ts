@@ -49,3 +49,22 @@ export async function pprofOauth2ProxyBinary(log: (l: string) => void = console.
 }
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) console.log(await pprofOauth2ProxyBinary());
+
+/**
+ * The floor of bench:proxy --floor: scripts/bench/bare-proxy.go (Go's httputil.ReverseProxy alone,
+ * standard library only) built with the same Go and flags into the tools cache.
+ */
+export async function bareProxyBinary(log: (l: string) => void = console.error): Promise<string> {
+  const goBin = await which('go');
+  if (!goBin) throw new Error('bench:proxy --floor: go is not on PATH (Go >= 1.26; see CONTRIBUTING.md "Tools")');
+  const goVersion = (await $({ quiet: true })`${goBin} env GOVERSION`).stdout.trim();
+  const dest = path.join(toolsDir(), `bench-bare-proxy-${goVersion}`, 'bin', 'bare-proxy');
+  if (existsSync(dest)) return dest;
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${process.pid}`;
+  log(`bench: building scripts/bench/bare-proxy.go with ${goVersion}`);
+  const out = await $({ cwd: path.join(repoRoot, 'scripts/bench'), quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off' } })`${goBin} build -trimpath -ldflags=${'-s -w'} -o ${tmp} bare-proxy.go`;
+  if (!out.ok) throw new Error(`bench: building bare-proxy.go failed: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  await rename(tmp, dest);
+  return dest;
+}
