@@ -122,6 +122,8 @@ interface Row {
   otherCpuShare: number;
   /** Backstage's CPU with no requests (its background tasks), in cores. */
   backstageIdle: number;
+  /** What Keycloak puts in alice's tokens (proxy modes). */
+  tokens?: string;
 }
 
 /** The Cookie header the browser sends to the endpoint, and the session cookies in it. */
@@ -164,6 +166,26 @@ async function profile(mode: string, pprofAddr: string, url: string, headers: Re
   const allocs = Buffer.from(await (await fetch(`http://${pprofAddr}/debug/pprof/allocs`)).arrayBuffer());
   await writeFile(path.join(pprofDir!, `${mode}-allocs.pprof`), allocs);
   log(`bench: ${rps(r).toFixed(0)} req/s while profiling; profiles in ${pprofDir} (go tool pprof -top ${path.join(pprofDir!, `${mode}-cpu.pprof`)})`);
+}
+
+/**
+ * What Keycloak puts in alice's tokens for the sidecar's client (admin API "evaluate scopes", the
+ * same claims a login gets): payload bytes of the access and ID tokens and their largest claims.
+ * The cookie session holds both tokens plus the refresh token, each with its RS256 signature.
+ */
+async function tokenContents(stack: Stack, clientId: string): Promise<string> {
+  const kc = stack.keycloak;
+  const headers = { authorization: `Bearer ${await kc.adminToken()}` };
+  const get = async (p: string) => (await (await fetch(`${kc.url}/admin/realms/${kc.realm}${p}`, { headers })).json()) as any;
+  const [user] = await get(`/users?username=${DEV_USERS.alice.username}&exact=true`);
+  const [client] = await get(`/clients?clientId=${encodeURIComponent(clientId)}`);
+  const parts: string[] = [];
+  for (const kind of ['access-token', 'id-token'] as const) {
+    const claims = (await get(`/clients/${client.id}/evaluate-scopes/generate-example-${kind}?scope=openid&userId=${user.id}`)) as Record<string, unknown>;
+    const sizes = Object.entries(claims).map(([k, v]) => [k, Buffer.byteLength(JSON.stringify(v))] as const).sort((x, y) => y[1] - x[1]);
+    parts.push(`${kind} payload ${Buffer.byteLength(JSON.stringify(claims))} B JSON (${sizes.slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}, ...)`);
+  }
+  return parts.join('; ');
 }
 
 const newSide = (label: string, url: string, headers: Record<string, string>, cookie: Cookie, proxyPid?: number): Side => ({
@@ -212,6 +234,7 @@ for (const mode of modes) {
         sides.push(newSide(`floor: Go proxy, ${idle ? `${idle} idle conns/host` : '2 idle conns/host'}`, url, directHeaders, cookieOf(directHeaders, undefined), proc.child.pid!));
       }
     }
+    const tokens = stack.native ? undefined : await tokenContents(stack, stack.launch.env.OAUTH2_PROXY_CLIENT_ID ?? 'backstage').catch((e) => `unavailable (${(e as Error).message})`);
     const pgPid = Number((await readFile(path.join(stack.postgres.dataDir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const meters: Meters = {
       backstage: () => cpuUs(stack.backstage.pid) ?? 0,
@@ -255,7 +278,7 @@ for (const mode of modes) {
     }
     if (pprofAddr) await profile(mode, pprofAddr, sides[1]!.url, sides[1]!.headers);
     for (const side of sides) if (side.proxyPid) side.mem = memory(side.proxyPid);
-    rows.push({ mode, native: stack.native, sides, otherCpuShare: Math.max(0, machineBusy - oursBusy) / wall, backstageIdle });
+    rows.push({ mode, native: stack.native, sides, tokens, otherCpuShare: Math.max(0, machineBusy - oursBusy) / wall, backstageIdle });
     log(`bench: ${mode} done: ${sides.map((s) => `${s.label} ${rps(s.closed).toFixed(0)} req/s`).join(', ')}`);
   } finally {
     for (const p of floors) await p.stop(2000);
@@ -275,6 +298,7 @@ const opts = [...(a.floor ? ['--floor'] : []), ...list(a.values).map((v) => `--v
 if (opts.length) console.log(`options: ${opts.join(' ')}`);
 for (const r of rows) {
   console.log(`\n${r.mode} (browser -> ${r.native ? 'Backstage' : 'oauth2-proxy -> Backstage'}); other processes took ${f(r.otherCpuShare)} of ${os.cpus().length} cores during the closed-loop slices; Backstage idle ${f(r.backstageIdle * 100, 1)}% of a core`);
+  if (r.tokens) console.log(`  alice's tokens from Keycloak: ${r.tokens}`);
   for (const s of r.sides) {
     console.log(
       `  ${s.label.padEnd(24)} closed: ${f(rps(s.closed), 0)} req/s (slices ${spread(s.sliceRps)}) p50 ${f(pct(s.closed.latencies, 50))} p99 ${f(pct(s.closed.latencies, 99))} ms err ${s.closed.errors}; open ${rate}/s: p50 ${f(pct(s.open.latencies, 50))} p99 ${f(pct(s.open.latencies, 99))} ms err ${s.open.errors}`,
