@@ -137,7 +137,8 @@ OAUTH2_PROXY_REQUEST_LOGGING: global.oauth2Proxy.logging.requests
 oauth2-proxy settings as environment variables (data of the ConfigMap "<release>-oauth2-proxy",
 loaded by the sidecar with envFrom). YAML map, keys sorted. Secrets are NOT here: the client id,
 client secret and cookie secret reach the sidecar through secretKeyRef. Every key is one of
-backstage-keycloak.oauth2Proxy.ownedSettings, except global.oauth2Proxy.extraEnv's.
+backstage-keycloak.oauth2Proxy.ownedSettings, except global.oauth2Proxy.extraEnv's and the Go
+runtime's GOGC/GOMEMLIMIT (global.oauth2Proxy.goRuntime).
 Usage:  {{ include "backstage-keycloak.oauth2Proxy.env" . | nindent 2 }}
 Params: . the chart context (umbrella or subchart).
 */}}

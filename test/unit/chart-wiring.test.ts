@@ -55,7 +55,8 @@ describe('oauth2-proxy sidecar', () => {
     // Unset lists are absent (an empty env value would be one empty entry).
     expect(env).not.toHaveProperty('OAUTH2_PROXY_ALLOWED_GROUPS');
     expect(env).not.toHaveProperty('OAUTH2_PROXY_SKIP_OIDC_DISCOVERY');
-    for (const k of Object.keys(env)) expect(k).toMatch(/^OAUTH2_PROXY_[A-Z0-9_]+$/);
+    // oauth2-proxy settings, and the Go runtime settings of the process (global.oauth2Proxy.goRuntime)
+    for (const k of Object.keys(env)) expect(k).toMatch(/^(OAUTH2_PROXY_[A-Z0-9_]+|GOGC|GOMEMLIMIT)$/);
   });
 
   it('with an in-cluster Keycloak URL, skips discovery: public login URL, in-cluster back-channel URLs', async () => {

@@ -11,10 +11,13 @@ const REDIS = { type: 'redis', redis: { url: 'redis://redis-master.redis.svc:637
 const cm = (m: Awaited<ReturnType<typeof render>>) => m.configMap('backstage-oauth2-proxy').data!;
 
 describe('oauth2-proxy cost options', () => {
-  it('defaults: cookie sessions, request logging on, Go defaults; the Redis password ref is optional and points at no key', async () => {
+  it('defaults: cookie sessions, request logging on, GOGC 400 within GOMEMLIMIT 96MiB; the Redis password ref is optional and points at no key', async () => {
     const m = await render();
     const data = cm(m);
-    for (const k of ['OAUTH2_PROXY_SESSION_STORE_TYPE', 'OAUTH2_PROXY_REDIS_CONNECTION_URL', 'OAUTH2_PROXY_REQUEST_LOGGING', 'GOGC', 'GOMEMLIMIT']) expect(data[k], k).toBeUndefined();
+    for (const k of ['OAUTH2_PROXY_SESSION_STORE_TYPE', 'OAUTH2_PROXY_REDIS_CONNECTION_URL', 'OAUTH2_PROXY_REQUEST_LOGGING']) expect(data[k], k).toBeUndefined();
+    expect(data).toMatchObject({ GOGC: '400', GOMEMLIMIT: '96MiB' });
+    // the soft limit stays below the sidecar's memory limit
+    expect(m.sidecar().resources!.limits!.memory).toBe('128Mi');
     const e = m.sidecar().env!.find((x) => x.name === 'OAUTH2_PROXY_REDIS_PASSWORD')!;
     expect(e.valueFrom!.secretKeyRef).toEqual({ name: 'backstage-oauth2-proxy', key: 'redis-password', optional: true });
     expect(m.secretData('backstage-oauth2-proxy')['redis-password']).toBeUndefined();
@@ -40,9 +43,12 @@ describe('oauth2-proxy cost options', () => {
     expect(m.secretData('backstage-oauth2-proxy')['redis-password']).toBeUndefined();
   });
 
-  it('request logging off and GOGC/GOMEMLIMIT: rendered into the ConfigMap', async () => {
-    const m = await render({ values: { global: { oauth2Proxy: { logging: { requests: false }, goRuntime: { gogc: 400, gomemlimit: '96MiB' } } } } });
-    expect(cm(m)).toMatchObject({ OAUTH2_PROXY_REQUEST_LOGGING: 'false', GOGC: '400', GOMEMLIMIT: '96MiB' });
+  it('request logging off and other GOGC/GOMEMLIMIT: rendered into the ConfigMap; empty keeps Go defaults', async () => {
+    const m = await render({ values: { global: { oauth2Proxy: { logging: { requests: false }, goRuntime: { gogc: 200, gomemlimit: '64MiB' } } } } });
+    expect(cm(m)).toMatchObject({ OAUTH2_PROXY_REQUEST_LOGGING: 'false', GOGC: '200', GOMEMLIMIT: '64MiB' });
+    const plain = cm(await render({ values: { global: { oauth2Proxy: { goRuntime: { gogc: '', gomemlimit: '' } } } } }));
+    expect(plain.GOGC).toBeUndefined();
+    expect(plain.GOMEMLIMIT).toBeUndefined();
   });
 
   // The redis configuration is started for real, against a real redis-server, in the SSO tier
