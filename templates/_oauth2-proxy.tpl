@@ -127,13 +127,18 @@ OAUTH2_PROXY_ALPHA_CONFIG: global.signIn.mode
 OAUTH2_PROXY_BASIC_AUTH_PASSWORD: ""
 OAUTH2_PROXY_PREFER_EMAIL_TO_USER: ""
 OAUTH2_PROXY_BACKEND_LOGOUT_URL: global.keycloak.issuerUrl (or internalUrl)
+OAUTH2_PROXY_SESSION_STORE_TYPE: global.oauth2Proxy.sessionStore.type
+OAUTH2_PROXY_REDIS_CONNECTION_URL: global.oauth2Proxy.sessionStore.redis.url
+OAUTH2_PROXY_REDIS_PASSWORD: global.oauth2Proxy.sessionStore.redis.password or existingSecret
+OAUTH2_PROXY_REQUEST_LOGGING: global.oauth2Proxy.logging.requests
 {{- end -}}
 
 {{/*
 oauth2-proxy settings as environment variables (data of the ConfigMap "<release>-oauth2-proxy",
 loaded by the sidecar with envFrom). YAML map, keys sorted. Secrets are NOT here: the client id,
 client secret and cookie secret reach the sidecar through secretKeyRef. Every key is one of
-backstage-keycloak.oauth2Proxy.ownedSettings, except global.oauth2Proxy.extraEnv's.
+backstage-keycloak.oauth2Proxy.ownedSettings, except global.oauth2Proxy.extraEnv's and the Go
+runtime's GOGC/GOMEMLIMIT (global.oauth2Proxy.goRuntime).
 Usage:  {{ include "backstage-keycloak.oauth2Proxy.env" . | nindent 2 }}
 Params: . the chart context (umbrella or subchart).
 */}}
@@ -182,6 +187,19 @@ Params: . the chart context (umbrella or subchart).
 {{- $_ := set $e "OAUTH2_PROXY_OIDC_JWKS_URL" $kc.jwksUrl -}}
 {{- $_ := set $e "OAUTH2_PROXY_PROFILE_URL" $kc.userinfoUrl -}}
 {{- $_ := set $e "OAUTH2_PROXY_VALIDATE_URL" $kc.userinfoUrl -}}
+{{- end -}}
+{{- $store := $o.sessionStore | default dict -}}
+{{- if eq (toString ($store.type | default "cookie")) "redis" -}}
+{{- $_ := set $e "OAUTH2_PROXY_SESSION_STORE_TYPE" "redis" -}}
+{{- $_ := set $e "OAUTH2_PROXY_REDIS_CONNECTION_URL" (toString (($store.redis | default dict).url | default "")) -}}
+{{- end -}}
+{{- /* Only when changed from oauth2-proxy's defaults: an unchanged release keeps its ConfigMap (and pods). */ -}}
+{{- if eq (toString (($o.logging | default dict).requests)) "false" -}}
+{{- $_ := set $e "OAUTH2_PROXY_REQUEST_LOGGING" "false" -}}
+{{- end -}}
+{{- with ($o.goRuntime | default dict) -}}
+{{- with .gogc }}{{ $_ := set $e "GOGC" (toString .) }}{{ end -}}
+{{- with .gomemlimit }}{{ $_ := set $e "GOMEMLIMIT" (toString .) }}{{ end -}}
 {{- end -}}
 {{- range $name, $value := ($o.extraEnv | default dict) -}}
 {{- $_ := set $e $name (toString $value) -}}

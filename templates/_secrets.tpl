@@ -13,9 +13,12 @@ Secret name and key of every credential, as a YAML map:
   catalogClientSecret        the catalog client (global.keycloak.catalogSync.existingSecret, or ours)
   sessionSecret              Backstage's auth.session.secret in the native sign-in modes
                              (global.signIn.session.existingSecret, or ours)
+  redisPassword              the Redis password of the redis session store
+                             (global.oauth2Proxy.sessionStore.redis.existingSecret, or ours)
 each {name, key, existing}: existing is true when the Secret is the user's, not ours. The catalog
 entry also has enabled (global.keycloak.catalogSync.enabled); the cookie and session entries have
-enabled (proxy modes / native modes).
+enabled (proxy modes / native modes); the Redis entry has enabled (proxy modes, sessionStore.type
+redis, and a password or existingSecret given).
 Usage:  {{ $refs := include "backstage-keycloak.secret.refs" . | fromYaml }}
 Params: . the chart context (umbrella or subchart; reads .Values.global and .Release only).
 */}}
@@ -28,7 +31,11 @@ Params: . the chart context (umbrella or subchart; reads .Values.global and .Rel
 {{- $cookieKeys := $o.existingSecretKeys | default dict -}}
 {{- $session := (.Values.global.signIn | default dict).session | default dict -}}
 {{- $native := eq (include "backstage-keycloak.nativeMode" .) "true" -}}
+{{- $store := $o.sessionStore | default dict -}}
+{{- $redis := $store.redis | default dict -}}
+{{- $redisOn := and (not $native) (eq (toString ($store.type | default "cookie")) "redis") (or (not (empty $redis.password)) (not (empty $redis.existingSecret))) -}}
 {{- toYaml (dict
+  "redisPassword" (merge (dict "enabled" $redisOn) (ternary (dict "name" (toString $redis.existingSecret) "key" ($redis.existingSecretKey | default "redis-password") "existing" true) (dict "name" $ours "key" "redis-password" "existing" false) (not (empty $redis.existingSecret))))
   "clientId" (ternary (dict "name" (toString $k.existingSecret) "key" ($kcKeys.clientId | default "client-id") "existing" true) (dict "name" $ours "key" "client-id" "existing" false) (not (empty $k.existingSecret)))
   "clientSecret" (ternary (dict "name" (toString $k.existingSecret) "key" ($kcKeys.clientSecret | default "client-secret") "existing" true) (dict "name" $ours "key" "client-secret" "existing" false) (not (empty $k.existingSecret)))
   "cookieSecret" (merge (dict "enabled" (not $native)) (ternary (dict "name" (toString $o.existingSecret) "key" ($cookieKeys.cookieSecret | default "cookie-secret") "existing" true) (dict "name" $ours "key" "cookie-secret" "existing" false) (not (empty $o.existingSecret))))
@@ -73,6 +80,9 @@ Params: . the chart context (umbrella or subchart).
 {{- $_ := set $data "session-secret" (dict "generated" true) -}}
 {{- end -}}
 {{- end -}}
+{{- if and $refs.redisPassword.enabled (not $refs.redisPassword.existing) -}}
+{{- $_ := set $data "redis-password" (dict "value" (toString (($o.sessionStore | default dict).redis | default dict).password)) -}}
+{{- end -}}
 {{- toYaml $data -}}
 {{- end -}}
 
@@ -93,6 +103,8 @@ Usage:  {{ include "backstage-keycloak.keycloak.secretName" . }}     client id/s
         {{ include "backstage-keycloak.keycloak.clientSecretKey" . }} its client secret key
         {{ include "backstage-keycloak.cookie.secretName" . }}       cookie secret Secret
         {{ include "backstage-keycloak.cookie.secretKey" . }}        its key
+        {{ include "backstage-keycloak.redis.secretName" . }}        Redis password Secret
+        {{ include "backstage-keycloak.redis.secretKey" . }}         its key
         {{ include "backstage-keycloak.catalogSync.secretName" . }}  catalog client secret Secret
         {{ include "backstage-keycloak.catalogSync.secretKey" . }}   its key
 Params: . the chart context (umbrella or subchart).
@@ -111,6 +123,12 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 {{- define "backstage-keycloak.cookie.secretKey" -}}
 {{- (include "backstage-keycloak.secret.refs" . | fromYaml).cookieSecret.key -}}
+{{- end -}}
+{{- define "backstage-keycloak.redis.secretName" -}}
+{{- (include "backstage-keycloak.secret.refs" . | fromYaml).redisPassword.name -}}
+{{- end -}}
+{{- define "backstage-keycloak.redis.secretKey" -}}
+{{- (include "backstage-keycloak.secret.refs" . | fromYaml).redisPassword.key -}}
 {{- end -}}
 {{- define "backstage-keycloak.catalogSync.secretName" -}}
 {{- (include "backstage-keycloak.secret.refs" . | fromYaml).catalogClientSecret.name -}}
@@ -195,12 +213,12 @@ Params: . the chart context (umbrella or subchart).
 {{- $_ := unset $in "cookieSecretName" -}}
 {{- $_ := unset $in "cookieSecretKey" -}}
 {{- end -}}
-{{- $fields := dict "client-id" "clientId" "client-secret" "clientSecret" "cookie-secret" "cookieSecret" "catalog-client-secret" "catalogClientSecret" "session-secret" "sessionSecret" -}}
+{{- $fields := dict "client-id" "clientId" "client-secret" "clientSecret" "cookie-secret" "cookieSecret" "catalog-client-secret" "catalogClientSecret" "session-secret" "sessionSecret" "redis-password" "redisPassword" -}}
 {{- range $key, $entry := (include "backstage-keycloak.secret.data" . | fromYaml) -}}
 {{- $_ := set $in (get $fields $key) (ternary "generated" $entry.value (hasKey $entry "generated")) -}}
 {{- end -}}
 {{- $existing := list -}}
-{{- range $ref := (list $refs.clientSecret $refs.cookieSecret $refs.catalogClientSecret $refs.sessionSecret) -}}
+{{- range $ref := (list $refs.clientSecret $refs.cookieSecret $refs.catalogClientSecret $refs.sessionSecret $refs.redisPassword) -}}
 {{- if and $ref.existing (ne (toString (get $ref "enabled")) "false") -}}{{- $existing = append $existing $ref.name -}}{{- end -}}
 {{- end -}}
 {{- range $name := ($existing | uniq) -}}

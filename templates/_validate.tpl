@@ -28,7 +28,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "access" "images" "extraEnv" "sidecar" "backstage" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}
@@ -463,6 +463,53 @@ Params: . the umbrella context.
 {{- end -}}
 
 {{/*
+The oauth2-proxy session store (global.oauth2Proxy.sessionStore), request logging and Go runtime
+settings: a redis store needs a credential-free redis:// or rediss:// URL, and the password in one
+place; GOGC and GOMEMLIMIT in the forms the Go runtime takes.
+Usage:  {{ include "backstage-keycloak.validate.sessionStore" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.sessionStore" -}}
+{{- $errs := list -}}
+{{- $o := .Values.global.oauth2Proxy -}}
+{{- $store := $o.sessionStore | default dict -}}
+{{- $redis := $store.redis | default dict -}}
+{{- $type := toString ($store.type | default "cookie") -}}
+{{- if not (has $type (list "cookie" "redis")) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.sessionStore.type=%q: use cookie (the session in the browser's cookie) or redis" $type) -}}
+{{- else if eq $type "redis" -}}
+{{- $url := toString ($redis.url | default "") -}}
+{{- if not $url -}}
+{{- $errs = append $errs "global.oauth2Proxy.sessionStore.type=redis needs global.oauth2Proxy.sessionStore.redis.url, e.g. redis://redis-master.redis.svc:6379" -}}
+{{- else if not (regexMatch "^rediss?://[^/@\\s\"'$]+(:[0-9]+)?(/[0-9]+)?$" $url) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.sessionStore.redis.url=%q: use redis://<host>:<port>[/<db>] or rediss://..., with no credentials in it (give the password in global.oauth2Proxy.sessionStore.redis.password or existingSecret: it goes to a Secret)" (regexReplaceAll "//[^@/]*@" $url "//***@")) -}}
+{{- end -}}
+{{- if and $redis.password $redis.existingSecret -}}
+{{- $errs = append $errs "global.oauth2Proxy.sessionStore.redis.password and existingSecret are both set: keep one (existingSecret names a Secret you manage)" -}}
+{{- end -}}
+{{- if regexMatch "[\"\\\\[:cntrl:]]" (toString ($redis.password | default "")) -}}
+{{- $errs = append $errs "global.oauth2Proxy.sessionStore.redis.password contains a quote, a backslash or a control character (a trailing newline?): give the password exactly as Redis has it" -}}
+{{- end -}}
+{{- end -}}
+{{- $logging := $o.logging | default dict -}}
+{{- if and (hasKey $logging "requests") (not (kindIs "bool" $logging.requests)) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.logging.requests=%q: use true or false" (toString $logging.requests)) -}}
+{{- end -}}
+{{- $go := $o.goRuntime | default dict -}}
+{{- with $go.gogc -}}
+{{- if not (regexMatch "^([0-9]+|off)$" (toString .)) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.goRuntime.gogc=%q: use a percentage such as 100 or 400, or off" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- with $go.gomemlimit -}}
+{{- if not (regexMatch "^[0-9]+(B|KiB|MiB|GiB|TiB)?$" (toString .)) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.goRuntime.gomemlimit=%q: use bytes with a unit, e.g. 96MiB (keep it below the sidecar's memory limit)" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $errs -}}
+{{- end -}}
+
+{{/*
 Session cookie: name, SameSite, Secure, refresh and expire as oauth2-proxy validates them.
 Usage:  {{ include "backstage-keycloak.validate.cookie" . | fromJsonArray }}
 Params: . the umbrella context.
@@ -587,13 +634,13 @@ Params: name   the environment variable
 {{- $breaks := dict "OAUTH2_PROXY_PASS_AUTHORIZATION_HEADER" "--pass-authorization-header" "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER" "--set-authorization-header" "OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS" "--skip-jwt-bearer-tokens" -}}
 {{- $v := toString .value -}}
 {{- $truthy := has (lower $v) (list "1" "t" "true") -}}
-{{- $secrets := list "OAUTH2_PROXY_CLIENT_SECRET" "OAUTH2_PROXY_COOKIE_SECRET" "OAUTH2_PROXY_CLIENT_ID" "OAUTH2_PROXY_CLIENT_SECRET_FILE" "OAUTH2_PROXY_COOKIE_SECRET_FILE" -}}
+{{- $secrets := list "OAUTH2_PROXY_CLIENT_SECRET" "OAUTH2_PROXY_COOKIE_SECRET" "OAUTH2_PROXY_CLIENT_ID" "OAUTH2_PROXY_CLIENT_SECRET_FILE" "OAUTH2_PROXY_COOKIE_SECRET_FILE" "OAUTH2_PROXY_REDIS_PASSWORD" "OAUTH2_PROXY_REDIS_SENTINEL_PASSWORD" "OAUTH2_PROXY_REDIS_CLUSTER_CONNECTION_URLS" "OAUTH2_PROXY_REDIS_SENTINEL_CONNECTION_URLS" -}}
 {{- if and (hasKey $breaks .name) $truthy -}}
 {{- printf "=%s (%s) breaks Backstage: oauth2-proxy would overwrite the Backstage token in the Authorization header (or accept bearer tokens instead of the session). Remove it" $v (get $breaks .name) -}}
 {{- else if eq .name "OAUTH2_PROXY_BASIC_AUTH_PASSWORD" -}}
 {{- print ": it makes oauth2-proxy send Authorization: Basic, which replaces the Backstage token and breaks every API call. Remove it" -}}
 {{- else if has .name $secrets -}}
-{{- print ": secrets never go into the ConfigMap; use global.keycloak.clientId/clientSecret/existingSecret or global.oauth2Proxy.cookieSecret/existingSecret" -}}
+{{- print ": secrets never go into the ConfigMap; use global.keycloak.clientId/clientSecret/existingSecret, global.oauth2Proxy.cookieSecret/existingSecret or global.oauth2Proxy.sessionStore.redis.password/existingSecret" -}}
 {{- else if and (eq .name "OAUTH2_PROXY_SESSION_COOKIE_MINIMAL") $truthy (or (include "backstage-keycloak.verifiedToken" .ctx) (gt (include "backstage-keycloak.durationSeconds" ((.ctx.Values.global.oauth2Proxy.cookie | default dict).refresh | default "0") | atoi) 0)) -}}
 {{- print "=true drops the tokens from the session, which cookie refresh (global.oauth2Proxy.cookie.refresh) and global.signIn.mode=verifiedToken need: oauth2-proxy refuses to start. Set global.oauth2Proxy.cookie.refresh=0 in oauth2Proxy mode, or remove it" -}}
 {{- else if hasKey .owned .name -}}
@@ -669,10 +716,21 @@ Params: . the umbrella context.
 {{- end -}}
 {{- /* env: the three credentials by secretKeyRef, nothing the chart owns */ -}}
 {{- $creds := dict "OAUTH2_PROXY_CLIENT_ID" $refs.clientId "OAUTH2_PROXY_CLIENT_SECRET" $refs.clientSecret "OAUTH2_PROXY_COOKIE_SECRET" $refs.cookieSecret -}}
+{{- /* the Redis password: always a reference to where the chart puts it (optional), required when in use */ -}}
+{{- $optionalCreds := dict "OAUTH2_PROXY_REDIS_PASSWORD" $refs.redisPassword -}}
 {{- $seen := dict -}}
 {{- range $e := ($sidecar.env | default list) -}}
 {{- $name := toString $e.name -}}
-{{- if hasKey $creds $name -}}
+{{- if hasKey $optionalCreds $name -}}
+{{- $want := get $optionalCreds $name -}}
+{{- $ref := (($e.valueFrom | default dict).secretKeyRef | default dict) -}}
+{{- $gotName := include "backstage-keycloak.tplValue" (dict "value" $ref.name "ctx" $) -}}
+{{- $gotKey := include "backstage-keycloak.tplValue" (dict "value" $ref.key "ctx" $) -}}
+{{- if or (ne $gotName $want.name) (ne $gotKey $want.key) -}}
+{{- $errs = append $errs (printf "%s.env %s reads Secret %q key %q, but the Redis password is in Secret %q key %q: set global.oauth2Proxy.sessionStore.redis.password or existingSecret/existingSecretKey instead, and keep the entry's env as in values.yaml" $at $name $gotName $gotKey $want.name $want.key) -}}
+{{- end -}}
+{{- $_ := set $seen $name true -}}
+{{- else if hasKey $creds $name -}}
 {{- $want := get $creds $name -}}
 {{- $ref := (($e.valueFrom | default dict).secretKeyRef | default dict) -}}
 {{- $gotName := include "backstage-keycloak.tplValue" (dict "value" $ref.name "ctx" $) -}}
@@ -692,6 +750,9 @@ Params: . the umbrella context.
 {{- if not (hasKey $seen $name) -}}
 {{- $errs = append $errs (printf "%s.env lacks %s (from a secretKeyRef): keep the entry's env as in values.yaml" $at $name) -}}
 {{- end -}}
+{{- end -}}
+{{- if and $refs.redisPassword.enabled (not (hasKey $seen "OAUTH2_PROXY_REDIS_PASSWORD")) -}}
+{{- $errs = append $errs (printf "%s.env lacks OAUTH2_PROXY_REDIS_PASSWORD (from a secretKeyRef), which global.oauth2Proxy.sessionStore.redis needs: keep the entry's env as in values.yaml" $at) -}}
 {{- end -}}
 {{- /* ports the Service, the NetworkPolicy and the probes name */ -}}
 {{- range $want := list (list "oauth2-proxy" 4180) (list "oauth2-metrics" 44180) -}}

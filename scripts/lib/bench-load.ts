@@ -1,9 +1,15 @@
 /**
- * Closed-loop HTTP load for the benchmarks: `concurrency` workers on keep-alive connections for a
- * given time; latencies of the 200 answers, and the count of anything else.
+ * HTTP load for the benchmarks, on keep-alive connections:
+ * - closed loop: `concurrency` workers, each sending its next request when the previous answered
+ *   (throughput at saturation, and latency including CPU queueing);
+ * - open loop: requests sent at fixed scheduled times (`rate` per second) whatever the answers,
+ *   latency measured from the SCHEDULED send time, so a stall is charged to every request it
+ *   delays (no coordinated omission).
+ * Latencies of the 200 answers; anything else counts as an error.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Phase {
   latencies: number[];
@@ -11,33 +17,64 @@ export interface Phase {
   ms: number;
 }
 
+export const emptyPhase = (): Phase => ({ latencies: [], errors: 0, ms: 0 });
+
+export function addPhase(acc: Phase, r: Phase): void {
+  for (const l of r.latencies) acc.latencies.push(l);
+  acc.errors += r.errors;
+  acc.ms += r.ms;
+}
+
+function send(agent: http.Agent, url: string, headers: Record<string, string>, from: number, out: Phase): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const req = http.get(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode === 200) out.latencies.push(performance.now() - from);
+        else out.errors++;
+        resolve();
+      });
+    });
+    req.on('error', () => (out.errors++, resolve()));
+  });
+}
+
 /** Closed-loop load for `ms`: `concurrency` workers on keep-alive connections. */
 export async function load(url: string, headers: Record<string, string>, ms: number, concurrency: number): Promise<Phase> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
+  const out = emptyPhase();
   const end = performance.now() + ms;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const t = performance.now();
-      const req = http.get(url, { agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - t);
-          else errors++;
-          resolve();
-        });
-      });
-      req.on('error', () => (errors++, resolve()));
-    });
   const start = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) await one();
+      while (performance.now() < end) await send(agent, url, headers, performance.now(), out);
     }),
   );
   agent.destroy();
-  return { latencies, errors, ms: performance.now() - start };
+  out.ms = performance.now() - start;
+  return out;
+}
+
+/**
+ * Open-loop load for `ms` at `rate` requests per second: request i is due at start + i/rate and
+ * sent then (late only if this process itself is late), its latency counted from that due time.
+ */
+export async function openLoad(url: string, headers: Record<string, string>, ms: number, rate: number): Promise<Phase> {
+  const agent = new http.Agent({ keepAlive: true });
+  const out = emptyPhase();
+  const start = performance.now();
+  const n = Math.floor((ms / 1000) * rate);
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inflight.push(send(agent, url, headers, due, out));
+  }
+  await Promise.all(inflight);
+  agent.destroy();
+  out.ms = performance.now() - start;
+  return out;
 }
 
 /** The p-th percentile of `xs`. */

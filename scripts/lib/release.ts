@@ -141,6 +141,8 @@ export function containerEnv(objects: K8sObject[], c: V1Container): Record<strin
   for (const e of c.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef;
     if (ref) {
+      // optional: Kubernetes leaves the variable unset when the Secret or its key is missing.
+      if (ref.optional && !objects.some((o) => o.kind === 'Secret' && o.metadata.name === ref.name && (o as K8sObject & V1Secret).data?.[ref.key] !== undefined)) continue;
       const s = find<K8sObject & V1Secret>(objects, 'Secret', ref.name!);
       const raw = s.data?.[ref.key];
       if (raw === undefined) throw new Error(`Secret ${ref.name} has no key ${ref.key} (needed by ${e.name})`);

@@ -34,7 +34,9 @@ const EXISTING_SECRET_VALUES: Record<string, string> = {
 /** The sidecar's env as Kubernetes builds it; Secrets the chart does not render stand for a user's existing Secret. */
 function sidecarEnv(m: Manifest, c: V1Container): Record<string, string> {
   const rendered = new Set(m.all('Secret').map((s) => s.metadata.name));
-  const existing = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef && !rendered.has(e.valueFrom.secretKeyRef.name!));
+  // optional refs (the Redis password) stay unset when the Secret is not rendered, as in Kubernetes without it
+  const existing = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional && !rendered.has(e.valueFrom.secretKeyRef.name!));
+  c = { ...c, env: (c.env ?? []).filter((e) => !(e.valueFrom?.secretKeyRef?.optional && !rendered.has(e.valueFrom.secretKeyRef.name!))) };
   const env = containerEnv(m.objects, { ...c, env: (c.env ?? []).filter((e) => !existing.includes(e)) });
   for (const e of existing) env[e.name] = EXISTING_SECRET_VALUES[e.name] ?? 'x';
   return env;

@@ -18,6 +18,7 @@ describe('oauth2-proxy sidecar', () => {
       OAUTH2_PROXY_CLIENT_ID: { name: CM, key: 'client-id' },
       OAUTH2_PROXY_CLIENT_SECRET: { name: CM, key: 'client-secret' },
       OAUTH2_PROXY_COOKIE_SECRET: { name: CM, key: 'cookie-secret' },
+      OAUTH2_PROXY_REDIS_PASSWORD: { name: CM, key: 'redis-password' }, // optional: set only with a redis session store
     });
     expect(c.ports).toEqual([
       { name: 'oauth2-proxy', containerPort: 4180, protocol: 'TCP' },
@@ -54,7 +55,8 @@ describe('oauth2-proxy sidecar', () => {
     // Unset lists are absent (an empty env value would be one empty entry).
     expect(env).not.toHaveProperty('OAUTH2_PROXY_ALLOWED_GROUPS');
     expect(env).not.toHaveProperty('OAUTH2_PROXY_SKIP_OIDC_DISCOVERY');
-    for (const k of Object.keys(env)) expect(k).toMatch(/^OAUTH2_PROXY_[A-Z0-9_]+$/);
+    // oauth2-proxy settings, and the Go runtime settings of the process (global.oauth2Proxy.goRuntime)
+    for (const k of Object.keys(env)) expect(k).toMatch(/^(OAUTH2_PROXY_[A-Z0-9_]+|GOGC|GOMEMLIMIT)$/);
   });
 
   it('with an in-cluster Keycloak URL, skips discovery: public login URL, in-cluster back-channel URLs', async () => {
@@ -75,7 +77,7 @@ describe('oauth2-proxy sidecar', () => {
         values: {
           global: {
             keycloak: { allowedGroups: ['/admins', '/ops'], allowedRoles: ['backstage-user'] },
-            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_SESSION_STORE_TYPE: 'redis', OAUTH2_PROXY_REDIS_CONNECTION_URL: 'redis://redis:6379' } },
+            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
           },
         },
       })
@@ -83,8 +85,8 @@ describe('oauth2-proxy sidecar', () => {
     expect(env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('/admins,/ops');
     expect(env.OAUTH2_PROXY_ALLOWED_ROLES).toBe('backstage-user');
     expect(env.OAUTH2_PROXY_COOKIE_DOMAINS).toBe('.example.com');
-    expect(env.OAUTH2_PROXY_SESSION_STORE_TYPE).toBe('redis');
-    expect(env.OAUTH2_PROXY_REDIS_CONNECTION_URL).toBe('redis://redis:6379');
+    expect(env.OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR).toBe('true');
+    expect(env.OAUTH2_PROXY_FLUSH_INTERVAL).toBe('2s');
   });
 
   it('derives http URLs and a non-Secure cookie only when insecure http is explicitly allowed', async () => {
@@ -216,6 +218,7 @@ describe('credentials', () => {
       OAUTH2_PROXY_CLIENT_ID: { name: 'kc-client', key: 'id' },
       OAUTH2_PROXY_CLIENT_SECRET: { name: 'kc-client', key: 'secret' },
       OAUTH2_PROXY_COOKIE_SECRET: { name: 'backstage-oauth2-proxy', key: 'cookie-secret' },
+      OAUTH2_PROXY_REDIS_PASSWORD: { name: 'backstage-oauth2-proxy', key: 'redis-password' },
     });
     expect(Object.keys(m.secretData('backstage-oauth2-proxy'))).toEqual(['catalog-client-secret', 'cookie-secret']);
   });

@@ -20,7 +20,11 @@ function sidecarEnv(m: Manifest): Record<string, string> {
   for (const from of c.envFrom ?? []) Object.assign(env, m.configMap(from.configMapRef!.name!).data);
   const { values, secretRefs } = envOf(c);
   Object.assign(env, values);
-  for (const [name, ref] of Object.entries(secretRefs)) env[name] = m.secretData(ref.name)[ref.key]!;
+  const optional = new Set((c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef?.optional).map((e) => e.name));
+  for (const [name, ref] of Object.entries(secretRefs)) {
+    const value = optional.has(name) && !m.has('Secret', ref.name) ? undefined : m.secretData(ref.name)[ref.key];
+    if (value !== undefined || !optional.has(name)) env[name] = value!;
+  }
   return env;
 }
 

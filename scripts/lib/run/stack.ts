@@ -34,6 +34,7 @@ import { startBackstage, type BackstageHandle, type BackstageOptions } from './b
 import { startKeycloak, type KeycloakHandle } from './keycloak.ts';
 import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from './oauth2-proxy.ts';
 import { startPostgres, type PostgresHandle } from './postgres.ts';
+import { startRedis, type RedisHandle } from './redis.ts';
 import { freePort, progress, type Log } from './process.ts';
 
 export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
@@ -45,6 +46,9 @@ export interface StackOptions {
   /** Ports; free ones by default. */
   proxyPort?: number;
   keycloakPort?: number;
+  /** Benchmarks only: another oauth2-proxy binary of the pinned version (the pprof build) and env added to the rendered sidecar's (BK_PPROF_ADDR). */
+  proxyBin?: string;
+  proxyEnv?: Record<string, string>;
 }
 
 export type SignInMode = 'oauth2Proxy' | 'verifiedToken' | 'oidc' | 'oauth2';
@@ -73,6 +77,14 @@ export interface Stack {
   catalogClientSecret: string;
   /** Every address rewrite, sidecar and Backstage config alike. */
   rewrites: Rewrite[];
+  /** The local redis-server when the rendered sidecar uses the redis session store (started with the rendered password). */
+  redis: RedisHandle | undefined;
+  /**
+   * Another oauth2-proxy in front of the same Backstage, rendered with `values` on top of the
+   * stack's, on its own public port (registered as a redirect URI of the realm's client). Benchmarks
+   * compare chart options with it in one run. Proxy modes. Stopped with the stack.
+   */
+  addProxy(values: Record<string, unknown>, env?: Record<string, string>): Promise<{ publicUrl: string; proxy: Oauth2ProxyHandle; launch: SidecarLaunch }>;
   /** Restarts oauth2-proxy, optionally re-rendering with other values (e.g. allowed groups). Proxy modes. */
   restartProxy(values?: Record<string, unknown>): Promise<void>;
   /** Restarts Backstage with the same configuration, or re-rendered with other values (native modes: e.g. allowed groups). */
@@ -142,8 +154,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const backstageOrigin = `http://127.0.0.1:${backstagePort}`;
     const local = { proxyPort, metricsPort, publicOrigin: publicUrl, keycloakOrigin, backstageOrigin };
     log(`sign-in mode ${mode}: ${native ? `no oauth2-proxy; Backstage's ${provider} provider on ${publicUrl}` : `oauth2-proxy on ${publicUrl} in front of Backstage`}`);
-    const prepareLaunch = async (objs: K8sObject[]): Promise<SidecarLaunch> => {
-      const l = sidecarLaunch(objs, local);
+    let redis: RedisHandle | undefined;
+    const prepareLaunch = async (objs: K8sObject[], at: typeof local = local): Promise<SidecarLaunch> => {
+      const l = sidecarLaunch(objs, at);
+      if (l.env.OAUTH2_PROXY_SESSION_STORE_TYPE === 'redis') {
+        // The redis session store: a local redis-server with the rendered password (from the Secret).
+        if (!redis) {
+          redis = await startRedis({ password: l.env.OAUTH2_PROXY_REDIS_PASSWORD, log });
+          started.push(redis);
+        }
+        l.rewritten.push({ key: 'OAUTH2_PROXY_REDIS_CONNECTION_URL', from: l.env.OAUTH2_PROXY_REDIS_CONNECTION_URL ?? '', to: redis.url });
+        l.env.OAUTH2_PROXY_REDIS_CONNECTION_URL = redis.url;
+      }
       const alphaArg = l.args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
       if (alphaArg) {
         // verifiedToken mode: the mounted alpha config, addresses moved like the env's.
@@ -151,8 +173,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const text = cm?.data['alpha-config.yaml'];
         if (!text) throw new Error('the rendered alpha ConfigMap has no alpha-config.yaml');
         const issuerOrigin = new URL(String(parseYaml(text).providers[0].oidcConfig.issuerURL)).origin;
-        const moved = alphaConfigLaunch(text, local, [issuerOrigin]);
-        const file = path.join(tmp, 'alpha-config.yaml');
+        const moved = alphaConfigLaunch(text, at, [issuerOrigin]);
+        const file = path.join(tmp, `alpha-config-${at.proxyPort}.yaml`);
         await writeFile(file, moved.text);
         l.args = l.args.map((a) => (a === alphaArg ? `--alpha-config=${file}` : a));
         l.rewritten.push(...moved.rewritten, { key: '--alpha-config', from: alphaArg.slice('--alpha-config='.length), to: file });
@@ -236,8 +258,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const bsRef = { stop: () => backstage.stop() };
     started.push(bsRef);
 
-    const bin = native ? '' : await oauth2ProxyBinary();
-    let proxy: Oauth2ProxyHandle | undefined = launch ? await startOauth2Proxy({ bin, args: launch.args, env: launch.env, log }) : undefined;
+    const bin = native ? '' : (opts.proxyBin ?? (await oauth2ProxyBinary()));
+    let proxy: Oauth2ProxyHandle | undefined = launch ? await startOauth2Proxy({ bin, args: launch.args, env: { ...launch.env, ...opts.proxyEnv }, log }) : undefined;
     started.push({ stop: async () => proxy?.stop() });
 
     /** One sign-in of `username` through the mode's real path; throws (LoginError) when refused. */
@@ -283,6 +305,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       get launch() {
         return launch ?? noProxy();
       },
+      get redis() {
+        return redis;
+      },
+      async addProxy(values, env = {}) {
+        if (native) noProxy();
+        const port = await freePort();
+        const at = { ...local, proxyPort: port, metricsPort: await freePort(), publicOrigin: `http://localhost:${port}` };
+        const l = await prepareLaunch(await renderExample(merge(opts.values ?? {}, values)), at);
+        // The realm's client accepts this proxy's callback too.
+        const admin = { authorization: `Bearer ${await keycloak.adminToken()}`, 'content-type': 'application/json' };
+        const base = `${keycloak.url}/admin/realms/${keycloak.realm}/clients`;
+        const [client] = (await (await fetch(`${base}?clientId=${encodeURIComponent(l.env.OAUTH2_PROXY_CLIENT_ID ?? 'backstage')}`, { headers: admin })).json()) as { id: string; redirectUris: string[] }[];
+        if (!client) throw new Error('addProxy: no such client in the realm');
+        const put = await fetch(`${base}/${client.id}`, { method: 'PUT', headers: admin, body: JSON.stringify({ ...client, redirectUris: [...client.redirectUris, `${at.publicOrigin}/oauth2/callback`] }) });
+        if (!put.ok) throw new Error(`addProxy: Keycloak refused the redirect URI: ${put.status}`);
+        const extra = await startOauth2Proxy({ bin, args: l.args, env: { ...l.env, ...opts.proxyEnv, ...env }, log });
+        started.push(extra);
+        return { publicUrl: at.publicOrigin, proxy: extra, launch: l };
+      },
       rewrites,
       catalogClientSecret: catalogSecret(objects),
       waitForSignIn,
@@ -293,7 +334,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           objects = await renderExample(merge(opts.values ?? {}, values));
           launch = await prepareLaunch(objects);
         }
-        proxy = await startOauth2Proxy({ bin, args: launch!.args, env: launch!.env, log });
+        proxy = await startOauth2Proxy({ bin, args: launch!.args, env: { ...launch!.env, ...opts.proxyEnv }, log });
       },
       async restartBackstage(values) {
         await backstage.stop();
