@@ -3,7 +3,7 @@
  * sign-in mode BACKSTAGE_SIGNIN_MODE names (modules/mode.ts: ONE auth provider is registered, the
  * others answer 404), enforces the permission policy (modules/permissions.ts), refuses
  * non-canonical request paths (modules/canonicalPath.ts), and runs the catalog with Keycloak users
- * and groups. Everything is configured through app-config files and ${ENV} substitution.
+ * and groups, plus the portal's scaffolder, TechDocs and search. Everything is configured through app-config files and ${ENV} substitution.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
@@ -52,5 +52,16 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
   backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
 }
+
+// The portal (create-app's backend): the scaffolder with our template kind, TechDocs (mkdocs run
+// locally: techdocs.generator.runIn local), search over the catalog and TechDocs (PostgreSQL's
+// engine when the database is PostgreSQL, Lunr in memory otherwise).
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-techdocs-backend'));
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 backend.start();
