@@ -11,6 +11,8 @@
 //     (buffer, events, process, stream, util, path), an empty module for the rest (fs, zlib, ...);
 //     `process` and `Buffer` as globals
 //   - the config schema: every dependency's package.json `configSchema`, for frontend visibility
+//   - import() of CommonJS modules with named exports, as webpack gives them (see dynamicCjs)
+//   - the build-time constants plugins read: process.env.NODE_ENV, APP_CONFIG, HAS_REACT_DOM_CLIENT
 import { build } from 'esbuild';
 import { loadConfigSchema } from '@backstage/config-loader';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +42,29 @@ const nodeBuiltins = {
       return { path: name, namespace: 'empty-builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'empty-builtin' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/**
+ * `import()` of a CommonJS module gives only `default` in esbuild's ESM output; webpack (the cli)
+ * also exposes the module's properties as named exports, and plugins rely on it (TechDocs:
+ * `(await import('react-dom/client')).createRoot`). For the CommonJS modules plugins load that
+ * way, a dynamic import gets an ESM wrapper with the module's properties as named exports.
+ */
+const DYNAMIC_CJS = ['react-dom/client', 'react-dom'];
+const dynamicCjs = {
+  name: 'dynamic-cjs',
+  setup(b) {
+    const filter = new RegExp(`^(${DYNAMIC_CJS.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'dynamic-cjs' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'dynamic-cjs' }, (args) => {
+      const keys = Object.keys(require(require.resolve(args.path, { paths: [here] }))).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      return {
+        contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\n${keys.map((k) => `export const ${k} = m.${k};`).join('\n')}\n`,
+        loader: 'js',
+        resolveDir: here,
+      };
+    });
   },
 };
 
@@ -89,12 +114,14 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   loader: ASSET_LOADERS,
-  plugins: [nodeBuiltins, cssInject],
+  plugins: [nodeBuiltins, dynamicCjs, cssInject],
   inject: [path.join(here, 'build-shims.js')],
   define: {
     'process.env.NODE_ENV': JSON.stringify(process.env.APP_BUILD_MODE ?? 'production'),
     // Build-time config: none. The backend injects the runtime config into index.html.
     'process.env.APP_CONFIG': '[]',
+    // React 18: react-dom/client exists (the cli defines the same; TechDocs renders with it).
+    'process.env.HAS_REACT_DOM_CLIENT': 'true',
     global: 'globalThis',
   },
 });

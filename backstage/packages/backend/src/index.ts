@@ -59,6 +59,8 @@ if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
 backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-techdocs-backend'));
+// dir: docs are built from a copy under /tmp (the image's root filesystem is read-only).
+backend.add(import('./modules/techdocsCopyDir'));
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
