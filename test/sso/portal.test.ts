@@ -122,6 +122,11 @@ describe('the portal, signed in as alice (admins)', () => {
     await expect.poll(async () => (await pageText(page)).includes(marker), { timeout: 150_000, interval: 2000 }).toBe(true);
     const text = await pageText(page);
     expect(text).toContain('How it knows who you are'); // an h2 of docs/index.md
+    // Shown, not only in the DOM: TechDocs keeps the page transparent until its stylesheets loaded.
+    await expect
+      .poll(() => page.evaluate(() => { const host = [...document.querySelectorAll('*')].find((e) => e.shadowRoot?.querySelector('.md-content')); const html = host?.shadowRoot?.querySelector('html'); return html ? getComputedStyle(html).opacity : 'no page'; }), { timeout: 30_000 })
+      .toBe('1');
+    expect(await page.getByRole('heading', { name: /How it knows who you are/ }).isVisible()).toBe(true);
     expect(text).toContain('Operations'); // the nav from mkdocs.yml
     // Built by this run's backend: the site's metadata carries the build time (the publish directory
     // is new for every start, see scripts/lib/run/backstage.ts).
