@@ -3,6 +3,7 @@
  * the deployment's sign-in mode (app.signInProvider: the proxy page for oauth2Proxy/oidcProxy, a
  * "Keycloak" provider for oidc/oauth2; sign-out ends the Keycloak session too, see keycloak.tsx).
  */
+import '@backstage/ui/css/styles.css';
 import React from 'react';
 import ReactDOM from 'react-dom/client';
 import { App } from './App';
