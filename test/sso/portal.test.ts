@@ -175,6 +175,10 @@ describe('the portal for bob (users)', () => {
     const auth = { authorization: `Bearer ${token}` };
     const entities = await request(`${stack.publicUrl}/api/catalog/entities/by-name/component/default/hello-service`, { jar, headers: auth });
     expect(entities.status).toBe(200);
+    // The TechDocs site alice's visit generated (files of the local publisher, read through the proxy).
+    const docs = await request(`${stack.publicUrl}/api/techdocs/static/docs/default/component/hello-service/index.html`, { jar, headers: auth });
+    expect(docs.status).toBe(200);
+    expect(docs.body).toContain('How it knows who you are');
     const task = await request(`${stack.publicUrl}/api/scaffolder/v2/tasks`, {
       method: 'POST',
       jar,
