@@ -30,6 +30,7 @@ import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_
 import { ensureDebianImage } from './debian.ts';
 import { imagesCacheDir, inspectImage, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
 import { REGISTRY_VERSION } from './tool-specs.ts';
+import { ensureMkdocs } from '../lib/tools/mkdocs.ts';
 
 export const DEFAULT_REGISTRY = 'localhost:5001';
 /** The Node.js release of the base image (same as scripts/ci/ensure-node.sh's default). */
@@ -55,6 +56,12 @@ export const KEYCLOAK_UID = 1000;
 
 /** Packages of the Debian base shared by node and keycloak. */
 const BASE = { name: 'base', packages: ['ca-certificates'] };
+/**
+ * The Node base (the Backstage runtime): the base plus Debian's python3, which runs TechDocs'
+ * mkdocs (techdocs.generator.runIn: local; the pinned packages come from PyPI on the host and are
+ * copied into the Backstage image at /opt/techdocs, see stageBackstage).
+ */
+const NODE_ROOTFS = { name: 'node', packages: ['ca-certificates', 'python3'] };
 const POSTGRES_ROOTFS = {
   name: 'postgres',
   packages: ['ca-certificates', `postgresql-${POSTGRES_MAJOR}`],
@@ -217,7 +224,7 @@ async function copyDockerDir(name: string, ctx: string): Promise<string> {
 // ---- the images ------------------------------------------------------------------------------
 
 async function buildNode(log: Log, o: BuildOptions): Promise<string[]> {
-  const base = await ensureDebianImage({ ...BASE, log, force: o.refreshBase });
+  const base = await ensureDebianImage({ ...NODE_ROOTFS, log, force: o.refreshBase });
   const node = await nodeBinary(log);
   const ref = await imageRef('node');
   await withContext('node', async (ctx) => {
@@ -233,7 +240,7 @@ async function buildNode(log: Log, o: BuildOptions): Promise<string[]> {
 /** sha256 over the inputs of the production node_modules (lockfile and workspace manifests). */
 async function lockHash(dir: string): Promise<string> {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', '.npmrc', 'packages/backend/package.json', 'packages/app/package.json', ...BACKEND_PLUGINS.map((p) => `${p}/package.json`), 'node_modules/.package-lock.json']) {
+  for (const f of ['package.json', 'package-lock.json', '.npmrc', 'packages/backend/package.json', 'packages/app/package.json', ...BACKEND_PLUGINS.map((p) => `${p}/package.json`), 'node_modules/.package-lock.json', 'techdocs/requirements.txt']) {
     h.update(`${f}\0`);
     if (existsSync(path.join(dir, f))) h.update(await readFile(path.join(dir, f)));
   }
@@ -284,6 +291,10 @@ export async function stageBackstage(log: Log): Promise<string> {
     // Scripts stay off: nothing is rebuilt, the host's compiled native modules are kept.
     await $({ quiet: true, cwd: stage })`npm prune --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error`;
     await $({ quiet: true })`ln -s ../packages/app ${path.join(stage, 'node_modules', 'app')}`;
+    // TechDocs' generator: the pinned mkdocs (relocatable: bin/mkdocs runs python3 -m mkdocs with
+    // ../lib on PYTHONPATH), copied to /opt/techdocs by the Dockerfile.
+    const mkdocs = await ensureMkdocs(log, { python: '3.11' }); // Debian bookworm's python3
+    await $({ quiet: true })`cp -a ${mkdocs.dir} ${path.join(stage, 'techdocs')}`;
     await writeFile(stamp, want);
   });
   const du = await $({ quiet: true })`du -sb ${path.join(stage, 'node_modules')}`;

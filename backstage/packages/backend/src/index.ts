@@ -2,7 +2,8 @@
  * Backend of the backstage-keycloak app: serves the frontend, signs users in from Keycloak in the
  * sign-in mode BACKSTAGE_SIGNIN_MODE names (ONE auth provider is registered, the others answer 404),
  * enforces the permission policy (least privilege by Keycloak group), refuses non-canonical request
- * paths, and runs the catalog with Keycloak users and groups. The Keycloak parts are the workspace
+ * paths, and runs the catalog with Keycloak users and groups, plus the portal's scaffolder, TechDocs
+ * and search. The Keycloak parts are the workspace
  * packages under ../../plugins (@backstage-keycloak/*), which other Backstage backends can add too.
  * Everything is configured through app-config files and ${ENV} substitution.
  */
@@ -34,6 +35,19 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
   backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
 }
+
+// The portal (create-app's backend): the scaffolder with our template kind, TechDocs (mkdocs run
+// locally: techdocs.generator.runIn local), search over the catalog and TechDocs (PostgreSQL's
+// engine when the database is PostgreSQL, Lunr in memory otherwise).
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-techdocs-backend'));
+// dir: docs are built from a copy under /tmp (the image's root filesystem is read-only).
+backend.add(import('./techdocsCopyDir'));
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 // Waits for PostgreSQL first; a failed start exits (status 1) instead of idling unready forever.
 startOrExit(() => backend.start());
