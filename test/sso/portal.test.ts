@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The portal behind the login, every component real: Keycloak 26 (dev realm, users and groups
  * ingested by the catalog's Keycloak module), oauth2-proxy as the chart renders it, the Backstage
