@@ -5,6 +5,8 @@
  *   - Chromium signs alice in through Keycloak's page on the kind port mapping (127.0.0.1) and
  *     Backstage shows user:default/alice owning group:default/admins (screenshot kept);
  *   - a wrong password gives no session; the anonymous redirect carries client id, PKCE, redirect URI;
+ *   - the portal in the pod: the image's catalog content, TechDocs built by mkdocs inside the pod
+ *     (read-only root), bob's catalog change refused and alice's (admins) allowed;
  *   - Backstage's own port on the pod IP refuses another pod; our NetworkPolicy is enforced;
  *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
@@ -18,7 +20,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
-import { CookieJar } from '../../scripts/lib/http.ts';
+import { CookieJar, request } from '../../scripts/lib/http.ts';
 import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { poll } from '../../scripts/lib/poll.ts';
@@ -33,7 +35,7 @@ const NS = 'backstage';
 const RELEASE = 'backstage';
 const PUBLIC_URL = 'http://backstage.localhost:7007';
 const KIND_VALUES = path.join(repoRoot, 'values', 'kind.yaml');
-const { alice } = DEV_USERS;
+const { alice, bob } = DEV_USERS;
 const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, FORCE_COLOR: '0' };
 const node = process.execPath;
 const script = (name: string): string[] => ['--disable-warning=ExperimentalWarning', path.join(repoRoot, 'scripts', `${name}.ts`)];
@@ -144,6 +146,42 @@ describe('sign-in through the kind port mapping', () => {
     await expect(loginThroughProxy(PUBLIC_URL, alice.username, 'not-her-password', jar)).rejects.toThrow(LoginError);
     expect(await identityOf(jar)).toBeUndefined();
   });
+});
+
+describe('the portal in the pod', () => {
+  /** A signed-in user's proxy cookies and Backstage token, through the real login. */
+  async function session(user: { username: string; password: string }): Promise<{ jar: CookieJar; headers: Record<string, string> }> {
+    const { jar } = await loginThroughProxy(PUBLIC_URL, user.username, user.password);
+    const id = await backstageIdentity(PUBLIC_URL, jar);
+    const token = typeof id.body === 'object' ? id.body.backstageIdentity?.token : undefined;
+    expect(token, `no Backstage token for ${user.username}: ${JSON.stringify(id.body).slice(0, 300)}`).toBeTruthy();
+    return { jar, headers: { authorization: `Bearer ${token}` } };
+  }
+
+  it("TechDocs of the image's demo component are built by mkdocs in the pod (read-only root) and served", async () => {
+    const { jar, headers } = await session(alice);
+    const entity = await request(`${PUBLIC_URL}/api/catalog/entities/by-name/component/default/hello-service`, { jar, headers });
+    expect(entity.status).toBe(200);
+    // What the TechDocs page does on a first visit: the sync stream builds the site, then it is read.
+    const sync = await request(`${PUBLIC_URL}/api/techdocs/sync/default/component/hello-service`, { jar, headers: { ...headers, accept: 'text/event-stream' }, timeoutMs: 240_000 });
+    expect(sync.status, sync.body.slice(-2000)).toBe(200);
+    expect(sync.body, sync.body.slice(-2000)).toMatch(/event: finish/);
+    const page = await request(`${PUBLIC_URL}/api/techdocs/static/docs/default/component/hello-service/index.html`, { jar, headers });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('How it knows who you are');
+  }, 300_000);
+
+  it("bob (users) may read but not refresh an entity; alice (admins) may", async () => {
+    const body = JSON.stringify({ entityRef: 'component:default/hello-service' });
+    const refresh = async (who: { jar: CookieJar; headers: Record<string, string> }) =>
+      request(`${PUBLIC_URL}/api/catalog/refresh`, { method: 'POST', jar: who.jar, headers: { ...who.headers, 'content-type': 'application/json' }, body });
+    const b = await session(bob);
+    expect((await request(`${PUBLIC_URL}/api/catalog/entities/by-name/component/default/hello-service`, { jar: b.jar, headers: b.headers })).status).toBe(200);
+    const refused = await refresh(b);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error.name).toBe('NotAllowedError');
+    expect((await refresh(await session(alice))).status).toBe(200);
+  }, 120_000);
 });
 
 describe('what the pod lets in', () => {
