@@ -65,6 +65,21 @@ export async function launchBrowser(opts: { log?: Log; viewport?: { width: numbe
   };
 }
 
+/**
+ * The sign-in a person does: opens `startUrl`, lands on Keycloak's login page (a URL starting with
+ * `authUrlPrefix`), types the user's name and password, and waits until Backstage is back at
+ * `startUrl` showing who signed in (the profile page's user-entity-ref).
+ */
+export async function signInOnKeycloakPage(page: Page, startUrl: string, authUrlPrefix: string, user: { username: string; password: string }): Promise<void> {
+  await page.goto(startUrl);
+  await page.waitForURL((u) => u.toString().startsWith(authUrlPrefix), { timeout: 30_000 });
+  await page.fill('#username', user.username);
+  await page.fill('#password', user.password);
+  await page.click('#kc-login');
+  await page.waitForURL(startUrl, { timeout: 30_000 });
+  await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
+}
+
 /** Saves a full-page PNG to artifacts/screenshots/<name>.png and returns the path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = path.join(repoRoot, 'artifacts', 'screenshots');

@@ -11,7 +11,7 @@ import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, location, request } from '../../scripts/lib/http.ts';
 import { loginFormAction } from '../../scripts/lib/keycloak-page.ts';
 import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
-import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
+import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../harness/browser.ts';
 import { addOptionalClientScope } from '../harness/keycloak-admin.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
@@ -93,13 +93,7 @@ describe('sign-in', () => {
   it('alice signs in on the real Keycloak page in Chromium and lands in Backstage as user:default/alice owning group:default/admins', async () => {
     browser = await launchBrowser();
     const page = await browser.newPage();
-    await page.goto(`${stack.publicUrl}/`);
-    await page.waitForURL((u) => u.toString().startsWith(`${stack.keycloak.issuer}/protocol/openid-connect/auth`), { timeout: 30_000 });
-    await page.fill('#username', alice.username);
-    await page.fill('#password', alice.password);
-    await page.click('#kc-login');
-    await page.waitForURL(`${stack.publicUrl}/`, { timeout: 30_000 });
-    await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
+    await signInOnKeycloakPage(page, `${stack.publicUrl}/`, `${stack.keycloak.issuer}/protocol/openid-connect/auth`, alice);
     expect(await page.getByTestId('user-entity-ref').textContent()).toBe('user:default/alice');
     expect(await page.getByTestId('ownership').textContent()).toContain('group:default/admins');
     const shot = await screenshot(page, 'sso-backstage-alice');

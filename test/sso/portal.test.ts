@@ -14,7 +14,7 @@ import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { request } from '../../scripts/lib/http.ts';
 import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
-import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
+import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../harness/browser.ts';
 
 let stack: Stack;
 let browser: BrowserHandle;
@@ -45,13 +45,7 @@ beforeAll(async () => {
   stack = await startStack();
   browser = await launchBrowser({ viewport: { width: 1440, height: 900 } });
   page = await browser.newPage();
-  await page.goto(`${stack.publicUrl}/`);
-  await page.waitForURL((u) => u.toString().startsWith(`${stack.keycloak.issuer}/protocol/openid-connect/auth`), { timeout: 30_000 });
-  await page.fill('#username', alice.username);
-  await page.fill('#password', alice.password);
-  await page.click('#kc-login');
-  await page.waitForURL(`${stack.publicUrl}/`, { timeout: 30_000 });
-  await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
+  await signInOnKeycloakPage(page, `${stack.publicUrl}/`, `${stack.keycloak.issuer}/protocol/openid-connect/auth`, alice);
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * (profile, ownership: Keycloak users), systems/domains and a default page.
  */
 import React from 'react';
-import { Grid } from '@material-ui/core';
+import { Grid, type GridSize } from '@material-ui/core';
 import {
   EntityAboutCard,
   EntityDependsOnComponentsCard,
@@ -61,169 +61,98 @@ const entityWarningContent = (
   </>
 );
 
-const overviewContent = (
+/** A card in a grid cell: `md` columns from the medium breakpoint, the full width below it. */
+type Cell = [card: React.ReactNode, md: GridSize];
+
+/** A grid of cards, the entity's warnings first when `warnings` is set. */
+const cards = (cells: Cell[], warnings = true) => (
   <Grid container spacing={3} alignItems="stretch">
-    {entityWarningContent}
-    <Grid item md={6}>
-      <EntityAboutCard variant="gridItem" />
-    </Grid>
-    <Grid item md={6} xs={12}>
-      <EntityCatalogGraphCard variant="gridItem" height={400} />
-    </Grid>
-    <Grid item md={4} xs={12}>
-      <EntityLinksCard />
-    </Grid>
-    <Grid item md={8} xs={12}>
-      <EntityHasSubcomponentsCard variant="gridItem" />
-    </Grid>
+    {warnings && entityWarningContent}
+    {cells.map(([card, md], i) => (
+      <Grid item xs={12} md={md} key={i}>
+        {card}
+      </Grid>
+    ))}
   </Grid>
 );
 
-const componentPage = (
+/** An entity page: tabs of [path, title, content]. */
+const layout = (tabs: [path: string, title: string, content: React.JSX.Element][]) => (
   <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      {overviewContent}
-    </EntityLayout.Route>
-    <EntityLayout.Route path="/api" title="API">
-      <Grid container spacing={3} alignItems="stretch">
-        <Grid item md={6}>
-          <EntityProvidedApisCard />
-        </Grid>
-        <Grid item md={6}>
-          <EntityConsumedApisCard />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-    <EntityLayout.Route path="/dependencies" title="Dependencies">
-      <Grid container spacing={3} alignItems="stretch">
-        <Grid item md={6}>
-          <EntityDependsOnComponentsCard variant="gridItem" />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-    <EntityLayout.Route path="/docs" title="Docs">
-      {techdocsContent}
-    </EntityLayout.Route>
+    {tabs.map(([path, title, content]) => (
+      <EntityLayout.Route path={path} title={title} key={path}>
+        {content}
+      </EntityLayout.Route>
+    ))}
   </EntityLayout>
 );
 
-const apiPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      <Grid container spacing={3}>
-        {entityWarningContent}
-        <Grid item md={6}>
-          <EntityAboutCard />
-        </Grid>
-        <Grid item md={6} xs={12}>
-          <EntityCatalogGraphCard variant="gridItem" height={400} />
-        </Grid>
-        <Grid item md={4} xs={12}>
-          <EntityLinksCard />
-        </Grid>
-        <Grid container item md={12}>
-          <Grid item md={6}>
-            <EntityProvidingComponentsCard />
-          </Grid>
-          <Grid item md={6}>
-            <EntityConsumingComponentsCard />
-          </Grid>
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-    <EntityLayout.Route path="/definition" title="Definition">
-      <Grid container spacing={3}>
-        <Grid item xs={12}>
-          <EntityApiDefinitionCard />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const overviewContent = cards([
+  [<EntityAboutCard />, 6],
+  [<EntityCatalogGraphCard height={400} />, 6],
+  [<EntityLinksCard />, 4],
+  [<EntityHasSubcomponentsCard />, 8],
+]);
 
-const userPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      <Grid container spacing={3}>
-        {entityWarningContent}
-        <Grid item xs={12} md={6}>
-          <EntityUserProfileCard variant="gridItem" />
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <EntityOwnershipCard variant="gridItem" />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const componentPage = layout([
+  ['/', 'Overview', overviewContent],
+  ['/api', 'API', cards([[<EntityProvidedApisCard />, 6], [<EntityConsumedApisCard />, 6]], false)],
+  ['/dependencies', 'Dependencies', cards([[<EntityDependsOnComponentsCard />, 6]], false)],
+  ['/docs', 'Docs', techdocsContent],
+]);
 
-const groupPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      <Grid container spacing={3}>
-        {entityWarningContent}
-        <Grid item xs={12} md={6}>
-          <EntityGroupProfileCard variant="gridItem" />
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <EntityOwnershipCard variant="gridItem" />
-        </Grid>
-        <Grid item xs={12}>
-          <EntityMembersListCard />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const apiPage = layout([
+  [
+    '/',
+    'Overview',
+    cards([
+      [<EntityAboutCard />, 6],
+      [<EntityCatalogGraphCard height={400} />, 6],
+      [<EntityLinksCard />, 4],
+      [<EntityProvidingComponentsCard />, 6],
+      [<EntityConsumingComponentsCard />, 6],
+    ]),
+  ],
+  ['/definition', 'Definition', cards([[<EntityApiDefinitionCard />, 12]], false)],
+]);
 
-const systemPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      <Grid container spacing={3} alignItems="stretch">
-        {entityWarningContent}
-        <Grid item md={6}>
-          <EntityAboutCard variant="gridItem" />
-        </Grid>
-        <Grid item md={6} xs={12}>
-          <EntityCatalogGraphCard variant="gridItem" height={400} />
-        </Grid>
-        <Grid item md={6}>
-          <EntityHasComponentsCard variant="gridItem" />
-        </Grid>
-        <Grid item md={6}>
-          <EntityHasResourcesCard variant="gridItem" />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const userPage = layout([
+  ['/', 'Overview', cards([[<EntityUserProfileCard />, 6], [<EntityOwnershipCard />, 6]])],
+]);
 
-const domainPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      <Grid container spacing={3} alignItems="stretch">
-        {entityWarningContent}
-        <Grid item md={6}>
-          <EntityAboutCard variant="gridItem" />
-        </Grid>
-        <Grid item md={6}>
-          <EntityHasSystemsCard variant="gridItem" />
-        </Grid>
-      </Grid>
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const groupPage = layout([
+  [
+    '/',
+    'Overview',
+    cards([
+      [<EntityGroupProfileCard />, 6],
+      [<EntityOwnershipCard />, 6],
+      [<EntityMembersListCard />, 12],
+    ]),
+  ],
+]);
 
-const defaultPage = (
-  <EntityLayout>
-    <EntityLayout.Route path="/" title="Overview">
-      {overviewContent}
-    </EntityLayout.Route>
-    <EntityLayout.Route path="/docs" title="Docs">
-      {techdocsContent}
-    </EntityLayout.Route>
-  </EntityLayout>
-);
+const systemPage = layout([
+  [
+    '/',
+    'Overview',
+    cards([
+      [<EntityAboutCard />, 6],
+      [<EntityCatalogGraphCard height={400} />, 6],
+      [<EntityHasComponentsCard />, 6],
+      [<EntityHasResourcesCard />, 6],
+    ]),
+  ],
+]);
+
+const domainPage = layout([
+  ['/', 'Overview', cards([[<EntityAboutCard />, 6], [<EntityHasSystemsCard />, 6]])],
+]);
+
+const defaultPage = layout([
+  ['/', 'Overview', overviewContent],
+  ['/docs', 'Docs', techdocsContent],
+]);
 
 export const entityPage = (
   <EntitySwitch>
