@@ -276,7 +276,8 @@ for (const mode of modes) {
       }
       for (const side of sides) addPhase(side.open, await openLoad(side.url, side.headers, sliceMs, rate));
     }
-    if (pprofAddr) await profile(mode, pprofAddr, sides[1]!.url, sides[1]!.headers);
+    // Native modes run no oauth2-proxy: nothing to profile.
+    if (pprofAddr && !stack.native) await profile(mode, pprofAddr, sides[1]!.url, sides[1]!.headers);
     for (const side of sides) if (side.proxyPid) side.mem = memory(side.proxyPid);
     rows.push({ mode, native: stack.native, sides, tokens, otherCpuShare: Math.max(0, machineBusy - oursBusy) / wall, backstageIdle });
     log(`bench: ${mode} done: ${sides.map((s) => `${s.label} ${rps(s.closed).toFixed(0)} req/s`).join(', ')}`);
