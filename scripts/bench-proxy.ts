@@ -48,7 +48,7 @@ import { CookieJar } from './lib/http.ts';
 import { loginNative, type NativeProvider } from './lib/login-native.ts';
 import { loginThroughProxy } from './lib/login.ts';
 import { freePort, startProcess, waitUntil, type Managed } from './lib/run/process.ts';
-import { startStack, type SignInMode, type Stack } from './lib/run/stack.ts';
+import { merge, startStack, type SignInMode, type Stack } from './lib/run/stack.ts';
 
 const ALL: SignInMode[] = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'];
 const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof', 'variant'], boolean: ['floor'] });
@@ -76,11 +76,6 @@ if (
   process.exit(2);
 }
 
-function merge(x: Record<string, unknown>, y: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...x };
-  for (const [k, v] of Object.entries(y)) out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
-  return out;
-}
 const readValues = async (f: string): Promise<Record<string, unknown>> => (parseYaml(await readFile(f, 'utf8')) as Record<string, unknown>) ?? {};
 let extraValues: Record<string, unknown> = {};
 for (const f of list(a.values)) extraValues = merge(extraValues, await readValues(f));

@@ -5,7 +5,8 @@
  * npm run bench:backstage   cold-start time and resident memory of the built backend (3 runs)
  */
 import { argv } from 'zx';
-import { buildBackstage, residentBytes, startBackstage } from '../lib/run/backstage.ts';
+import { memory } from '../lib/bench-proc.ts';
+import { buildBackstage, startBackstage } from '../lib/run/backstage.ts';
 
 async function build(): Promise<void> {
   await buildBackstage((l) => console.log(`==> ${l}`));
@@ -30,7 +31,7 @@ async function bench(): Promise<void> {
     const bs = await startBackstage({ configs: ['app-config.local.yaml'], port: 17007 + i, log: () => {} });
     await new Promise((r) => setTimeout(r, 3000)); // let the catalog's first processing settle
     starts.push(bs.startMs);
-    rss.push((await residentBytes(bs.pid)) ?? NaN);
+    rss.push(memory(bs.pid).rss ?? NaN);
     await bs.stop();
   }
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -9,15 +9,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_US = 10_000; // USER_HZ is 100 on Linux (sysconf(_SC_CLK_TCK)): a tick is 10 ms
 
-/** CPU time of one process so far, in µs (utime+stime of all its threads); undefined when gone. */
-export function cpuUs(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after pid and comm (f[0] is field 3, state); undefined when gone. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US; // fields 14 and 15 (1-based), after pid and comm
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of one process so far, in µs (utime+stime of all its threads); undefined when gone. */
+export function cpuUs(pid: number): number | undefined {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * TICK_US : undefined; // fields 14 and 15 (1-based)
 }
 
 /** Children pids of `pid` (one level), from /proc/<pid>/task/<pid>/children or a scan. */
@@ -26,15 +31,7 @@ export function childrenOf(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     const out: number[] = [];
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-        if (Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
-      } catch {
-        /* gone */
-      }
-    }
+    for (const d of readdirSync('/proc')) if (/^\d+$/.test(d) && Number(statFields(d)?.[1]) === pid) out.push(Number(d)); // field 4, ppid
     return out;
   }
 }

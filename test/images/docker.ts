@@ -10,10 +10,16 @@ import { inCI } from '../../scripts/lib/run/process.ts';
 
 export const PREFIX = `bk-imgtest-${process.pid}`;
 
-/** Why docker cannot be used, or undefined when it can. */
+/**
+ * Why docker cannot be used, or undefined when it can. Under CI=true a missing engine throws
+ * instead: the tier fails rather than skipping (callers skip only outside CI).
+ */
 export async function dockerProblem(): Promise<string | undefined> {
   const out = await $({ quiet: true, nothrow: true, timeout: '20s' })`docker info --format {{.ServerVersion}}`;
-  return out.ok ? undefined : `no Docker engine (${(out.stderr.trim().split('\n').pop() ?? '') || 'docker not found'})`;
+  if (out.ok) return undefined;
+  const problem = `no Docker engine (${(out.stderr.trim().split('\n').pop() ?? '') || 'docker not found'})`;
+  if (inCI) throw new Error(`${problem}: the cluster tier needs Docker (CI=true: failing instead of skipping). Fix: scripts/ci/docker.sh`);
+  return problem;
 }
 
 /**

@@ -51,11 +51,11 @@ describe('redis session store', () => {
     expect(id.status).toBe(200);
     expect(typeof id.body === 'object' && id.body.backstageIdentity?.identity.userEntityRef).toBe('user:default/alice');
 
-    const keys = (await stack.redis!.command('KEYS', '*')) as string[];
+    const keys = (await stack.redis!.command('KEYS', '*')).split('\n').filter(Boolean);
     const ours = keys.filter((k) => k.startsWith(`${name}-`));
     expect(ours.length).toBeGreaterThanOrEqual(1);
     for (const k of ours) {
-      const value = String(await stack.redis!.command('GET', k));
+      const value = await stack.redis!.command('GET', k);
       expect(value.length).toBeGreaterThan(1000); // the tokens live here, not in the cookie
       expect(value).not.toContain('alice');
       expect(value).not.toContain('eyJ'); // no JWT in clear

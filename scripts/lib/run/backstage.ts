@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { $ } from 'zx';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { ensureMkdocs } from '../tools/mkdocs.ts';
 import path from 'node:path';
@@ -163,13 +163,3 @@ export async function startBackstage(opts: BackstageOptions = {}): Promise<Backs
   };
 }
 
-/** Resident memory of a process in bytes (Linux /proc), or undefined. */
-export async function residentBytes(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
