@@ -8,10 +8,8 @@ The sign-in modes (global.signIn.mode) and how the chart wires the upstream Back
 
 Why the wiring mutates values: the upstream chart cannot drop a list item or change a value through
 its templating. `extraContainers` and `extraVolumes` are lists (a template inside an item cannot
-remove the item), `service.ports.targetPort` is printed without `tpl`, and a probe's port rendered
-from a template comes out as a quoted string (a port NAME, so 4180 could not be written). Yet
-"helm upgrade with only the mode changed" must drop the sidecar and point the Service and probes at
-Backstage. So backstage-keycloak.mode.wire, called through `tpl` from the first templated values
+remove the item) and `service.ports.targetPort` is printed without `tpl`. Yet "helm upgrade with
+only the mode changed" must drop the sidecar and point the Service at Backstage. So backstage-keycloak.mode.wire, called through `tpl` from the first templated values
 each upstream template renders (the Service's annotations before its ports; the Deployment's
 annotations before the pod template), edits the subchart's values in place: Helm hands every
 template of a release the same values maps, so the rest of the render sees the edited values.
@@ -53,6 +51,18 @@ Params: . the chart context (umbrella or subchart).
 */}}
 {{- define "backstage-keycloak.listenHost" -}}
 {{- ternary "127.0.0.1" "0.0.0.0" (eq (include "backstage-keycloak.proxyMode" .) "true") -}}
+{{- end -}}
+
+{{/*
+Backstage's health listener (backstageKeycloak.health.listen): the kubelet's probes in every mode
+reach it on the Backstage container's port `health` (values.yaml extraPorts). It serves GET
+/.backstage/health/v1/readiness and /liveness and nothing else, so nothing needs a login-free
+route through oauth2-proxy. As a YAML map {host, port}.
+Usage:  {{ $listen := include "backstage-keycloak.healthListen" . | fromYaml }}
+Params: . any context (constant).
+*/}}
+{{- define "backstage-keycloak.healthListen" -}}
+{{- toYaml (dict "host" "0.0.0.0" "port" 7008) -}}
 {{- end -}}
 
 {{/*
@@ -98,7 +108,7 @@ Params: ctx  the chart context (umbrella or subchart)
 {{- $urls := include "backstage-keycloak.native.urls" $ | fromYaml -}}
 {{- $perm := $.Values.global.permissions | default dict -}}
 {{- $scopes := ternary (list "groups") list (not (empty $k.allowedGroups)) -}}
-{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list)) -}}
+{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list)) "health" (dict "listen" (include "backstage-keycloak.healthListen" $ | fromYaml)) -}}
 {{- $auth := dict -}}
 {{- $provider := dict -}}
 {{- if eq $mode "verifiedToken" -}}
@@ -137,10 +147,10 @@ Params: . the chart context (umbrella or subchart).
 Wires the upstream chart's values for the sign-in mode, in place (see the top of this file), and
 prints the mode (the value of the annotation it is called from). Idempotent.
   every mode   appConfig gets backstage-keycloak.mode.appConfig (missing keys only)
-  native modes the oauth2-proxy container and its alpha-config volume are dropped; probes on the
-               sidecar's port 4180 and the Service's targetPort oauth2-proxy move to Backstage's
-               own port `backend`; the Backstage container gets KEYCLOAK_CLIENT_SECRET and
-               AUTH_SESSION_SECRET from Secrets
+  native modes the oauth2-proxy container and its alpha-config volume are dropped; the Service's
+               targetPort oauth2-proxy moves to Backstage's own port `backend`; the Backstage
+               container gets KEYCLOAK_CLIENT_SECRET and AUTH_SESSION_SECRET from Secrets
+  (The probes need no wiring: in every mode they ask Backstage's health listener, port `health`.)
 Usage:  annotations: {backstage-keycloak/sign-in-mode: '{{ include "backstage-keycloak.mode.wire" . }}'}
 Params: . the chart context: the Backstage subchart's (from its templates) or the umbrella's.
 */}}
@@ -159,12 +169,6 @@ Params: . the chart context: the Backstage subchart's (from its templates) or th
 {{- $volumes := list -}}
 {{- range ($b.extraVolumes | default list) -}}{{- if ne (toString .name) "oauth2-proxy-alpha" -}}{{- $volumes = append $volumes . -}}{{- end -}}{{- end -}}
 {{- $_ := set $b "extraVolumes" $volumes -}}
-{{- range $probe := list "readinessProbe" "livenessProbe" "startupProbe" -}}
-{{- $p := get $b $probe -}}
-{{- if and (kindIs "map" $p) (kindIs "map" $p.httpGet) (eq (toString $p.httpGet.port) "4180") -}}
-{{- $_ := set $p.httpGet "port" "backend" -}}
-{{- end -}}
-{{- end -}}
 {{- $ports := ($sub.service | default dict).ports -}}
 {{- if and (kindIs "map" $ports) (eq (toString $ports.targetPort) "oauth2-proxy") -}}
 {{- $_ := set $ports "targetPort" "backend" -}}

@@ -159,7 +159,6 @@ Params: . the chart context (umbrella or subchart).
   "OAUTH2_PROXY_REVERSE_PROXY" (ternary "true" "false" (not (empty $o.trustedProxyIPs)))
   "OAUTH2_PROXY_SKIP_PROVIDER_BUTTON" "true"
   "OAUTH2_PROXY_CODE_CHALLENGE_METHOD" "S256"
-  "OAUTH2_PROXY_SKIP_AUTH_ROUTES" "GET=^/\\.backstage/health/v1/(readiness|liveness)$"
   "OAUTH2_PROXY_API_ROUTES" "^/api/"
   "OAUTH2_PROXY_EMAIL_DOMAINS" (join "," ($o.emailDomains | default (list "*")))
   "OAUTH2_PROXY_COOKIE_NAME" ($c.name | default "_oauth2_proxy_backstage")
@@ -269,7 +268,7 @@ Params: . the chart context (umbrella or subchart).
 URL oauth2-proxy calls (server side, GET) on /oauth2/sign_out before it clears its cookie: Keycloak's
 end-session endpoint with the session's ID token as id_token_hint ({id_token} is oauth2-proxy's
 placeholder), which ends the Keycloak SSO session. In-cluster when global.keycloak.internalUrl is
-set (the call comes from the pod). oauth2-proxy v7.15.3 has no receiver for Keycloak's back-channel
+set (the call comes from the pod). oauth2-proxy v7.15.6 has no receiver for Keycloak's back-channel
 logout tokens; this is the back channel it has.
 Usage:  {{ include "backstage-keycloak.oauth2Proxy.backendLogoutUrl" . }}
 Params: . the chart context (umbrella or subchart).

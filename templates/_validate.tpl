@@ -234,7 +234,7 @@ Params: path   the key of the image map, named in the message
 {{- $errs = append $errs (printf "%s.digest=%q is not an image digest: use sha256:<64 hex digits>" .path (toString $i.digest)) -}}
 {{- end -}}
 {{- else if not (regexMatch `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$` (toString ($i.tag | default ""))) -}}
-{{- $errs = append $errs (printf "%s.tag=%q is not an image tag: use a version such as v7.15.3 (letters, digits, '_', '.', '-')" .path (toString ($i.tag | default ""))) -}}
+{{- $errs = append $errs (printf "%s.tag=%q is not an image tag: use a version such as v7.15.6 (letters, digits, '_', '.', '-')" .path (toString ($i.tag | default ""))) -}}
 {{- else if eq (toString $i.tag) "latest" -}}
 {{- $errs = append $errs (printf "%s.tag=latest is not a pinned version: give the version to run (or a digest)" .path) -}}
 {{- end -}}
@@ -572,7 +572,7 @@ Params: . the umbrella context.
 
 {{/*
 Image references of every container the umbrella renders (oauth2-proxy, the `helm test` pod, the
-dev Keycloak) and global.imageRegistry; oauth2-proxy older than v7.15.2 is refused.
+dev Keycloak) and global.imageRegistry; oauth2-proxy older than v7.15.5 is refused.
 Usage:  {{ include "backstage-keycloak.validate.images" . | fromJsonArray }}
 Params: . the umbrella context.
 */}}
@@ -593,8 +593,8 @@ Params: . the umbrella context.
 {{- end -}}
 {{- $tag := toString (($o.image | default dict).tag | default "") -}}
 {{- $version := regexFind `^v?[0-9]+\.[0-9]+\.[0-9]+` $tag | trimPrefix "v" -}}
-{{- if and (not ($o.image | default dict).digest) $version (not (semverCompare ">=7.15.2-0" $version)) -}}
-{{- $errs = append $errs (printf "global.oauth2Proxy.image.tag=%q is older than v7.15.2, which fixed several auth-bypass advisories: use v7.15.3" $tag) -}}
+{{- if and (not ($o.image | default dict).digest) $version (not (semverCompare ">=7.15.5-0" $version)) -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.image.tag=%q is older than v7.15.5, which fixed the skip-auth path and client-IP spoofing bypasses (GHSA-63jm-59jj-478j, GHSA-wr5q-7wxw-x568): use v7.15.6" $tag) -}}
 {{- end -}}
 {{- toJson $errs -}}
 {{- end -}}
@@ -951,19 +951,22 @@ Params: . the umbrella context.
 {{- if not (and $tmp $tmpMount) -}}
 {{- $errs = append $errs "backstage.backstage.extraVolumes/extraVolumeMounts lack the tmp volume mounted at /tmp: the Backstage container's root filesystem is read-only (and the upstream chart renders extraVolumes only with a mount); copy the default entries from the chart's values.yaml and append yours" -}}
 {{- end -}}
-{{- /* probes: through the sidecar's unauthenticated health route (proxy modes), or straight to Backstage */ -}}
-{{- $probePort := ternary "4180" "backend" $proxy -}}
+{{- /* probes: Backstage's health listener (port health), the same in every mode */ -}}
+{{- $health := include "backstage-keycloak.healthListen" . | fromYaml -}}
+{{- $healthPort := false -}}
+{{- range $p := ($b.extraPorts | default list) -}}
+{{- if and (eq (toString $p.name) "health") (eq (toString $p.containerPort) (toString $health.port)) -}}{{- $healthPort = true -}}{{- end -}}
+{{- end -}}
+{{- if not $healthPort -}}
+{{- $errs = append $errs (printf "backstage.backstage.extraPorts lacks the port health (containerPort %v), Backstage's health listener that the probes use: Helm replaces lists, so copy the default entry from the chart's values.yaml into yours and append your ports after it" $health.port) -}}
+{{- end -}}
 {{- range $probe := list "readinessProbe" "livenessProbe" "startupProbe" -}}
 {{- $p := get $b $probe | default dict -}}
 {{- $get := $p.httpGet | default dict -}}
 {{- if or $p.exec $p.tcpSocket $p.grpc -}}
-{{- $errs = append $errs (printf "backstage.backstage.%s sets exec/tcpSocket/grpc: Helm merges it with the chart's httpGet (two handlers, refused by Kubernetes); keep the chart's httpGet on the health route" $probe) -}}
-{{- else if not (and (has (toString $get.port) (ternary (list "4180") (list "backend" "7007") $proxy)) (has (toString $get.path) (list "/.backstage/health/v1/readiness" "/.backstage/health/v1/liveness"))) -}}
-{{- if $proxy -}}
-{{- $errs = append $errs (printf "backstage.backstage.%s.httpGet=%s: probe through the sidecar (port 4180) on /.backstage/health/v1/readiness or /liveness, the only routes it serves without a login" $probe (toJson $get)) -}}
-{{- else -}}
-{{- $errs = append $errs (printf "backstage.backstage.%s.httpGet=%s: in global.signIn.mode=%s probe Backstage itself (port backend) on /.backstage/health/v1/readiness or /liveness (the chart moves the default port 4180 there)" $probe (toJson $get) $mode) -}}
-{{- end -}}
+{{- $errs = append $errs (printf "backstage.backstage.%s sets exec/tcpSocket/grpc: Helm merges it with the chart's httpGet (two handlers, refused by Kubernetes); keep the chart's httpGet on the health listener" $probe) -}}
+{{- else if not (and (has (toString $get.port) (list "health" (toString $health.port))) (has (toString $get.path) (list "/.backstage/health/v1/readiness" "/.backstage/health/v1/liveness"))) -}}
+{{- $errs = append $errs (printf "backstage.backstage.%s.httpGet=%s: probe Backstage's health listener (port health) on /.backstage/health/v1/readiness or /liveness, in every sign-in mode; oauth2-proxy serves no route without a login" $probe (toJson $get)) -}}
 {{- end -}}
 {{- end -}}
 {{- /* the checksums that roll the pod */ -}}
@@ -1016,6 +1019,7 @@ Params: . the appConfig path.
 {{- else if eq $p "catalog.readonly" -}}global.permissions.catalogReadonly
 {{- else if hasPrefix "auth.session" $p -}}global.signIn.session.secret or existingSecret
 {{- else if hasSuffix ".prompt" $p -}}global.signIn.prompt
+{{- else if hasPrefix "backstageKeycloak.health" $p -}}nothing (the probes and the port health depend on it; it is fixed)
 {{- else if hasSuffix ".header" $p -}}global.signIn.idTokenHeader
 {{- else if or (hasSuffix ".clientId" $p) (hasSuffix ".audience" $p) -}}global.keycloak.clientId or global.keycloak.existingSecret
 {{- else if hasSuffix ".clientSecret" $p -}}global.keycloak.clientSecret or global.keycloak.existingSecret

@@ -7,10 +7,11 @@
 #   debootstrap Debian rootfs trees the images are built from (scripts/images/debian.ts)
 #   docker.io   the Docker engine of the kind cluster tier (scripts/ci/docker.sh, scripts/kind/)
 #   redis-server the server-side session store of oauth2-proxy in the SSO tier (scripts/lib/run/redis.ts)
+#   nginx       the ingress stand-in in front of the kind cluster (test/harness/nginx.ts)
 #   gcc libc6-dev libseccomp-dev pkg-config   cgo build of runc with static libseccomp, pause.c (scripts/kind/native-tools.ts)
 #   python3 python3-pip   pip installs the pinned mkdocs TechDocs runs (scripts/lib/tools/mkdocs.ts)
 set -euo pipefail
-packages=(postgresql chromium busybox debootstrap docker.io redis-server gcc libc6-dev libseccomp-dev pkg-config python3 python3-pip)
+packages=(postgresql chromium busybox debootstrap docker.io redis-server nginx gcc libc6-dev libseccomp-dev pkg-config python3 python3-pip)
 # A machine that already has a Docker engine (e.g. docker-ce on GitHub's runners) keeps it:
 # Debian's docker.io would conflict with it.
 if command -v dockerd >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'install ok installed'; then

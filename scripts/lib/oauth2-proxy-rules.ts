@@ -1,5 +1,5 @@
 /**
- * oauth2-proxy's rules, restated from its source (v7.15.3) so tests can check rendered values
+ * oauth2-proxy's rules, restated from its source (v7.15.6) so tests can check rendered values
  * against them without the binary.
  */
 

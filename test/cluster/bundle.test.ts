@@ -8,6 +8,8 @@
  *   - the portal in the pod: the image's catalog content, TechDocs built by mkdocs inside the pod
  *     (read-only root), bob's catalog change refused and alice's (admins) allowed;
  *   - Backstage's own port on the pod IP refuses another pod; our NetworkPolicy is enforced;
+ *   - behind nginx (an ingress stand-in forwarding client headers) with every sender trusted, no
+ *     X-Forwarded-Uri / X-Original-URI / ... header gets a request past the login;
  *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
  *     Keycloak down and back: sign-in works again without a human;
@@ -26,6 +28,7 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { launchBrowser, screenshot } from '../harness/browser.ts';
+import { startNginx, type NginxHandle } from '../harness/nginx.ts';
 import { clusterApi } from './kube.ts';
 import { ProbePods } from './probe-pods.ts';
 
@@ -191,8 +194,13 @@ describe('what the pod lets in', () => {
     const direct = await probes.run('direct-7007', ['get', `http://${ip}:7007/.backstage/health/v1/readiness`, '3s', '2']);
     expect(direct.ok).toBe(false);
     expect(direct.log).toMatch(/connection refused/);
-    const proxied = await probes.run('proxy-4180', ['get', `http://${ip}:4180/.backstage/health/v1/readiness`, '5s', '10']);
+    const proxied = await probes.run('proxy-4180', ['get', `http://${ip}:4180/ping`, '5s', '10']);
     expect(proxied.ok, proxied.log).toBe(true);
+    // The health listener is for the kubelet (which probes from the node): the NetworkPolicy keeps
+    // other pods off it, and the pod is Ready because the kubelet's probes reach it.
+    const health = await probes.run('health-7008', ['get', `http://${ip}:7008/.backstage/health/v1/readiness`, '3s', '2']);
+    expect(health.ok, health.log).toBe(false);
+    expect(pod.spec!.containers.find((c) => c.name === 'backstage-backend')!.readinessProbe!.httpGet).toMatchObject({ port: 'health', path: '/.backstage/health/v1/readiness' });
   });
 
   it('our NetworkPolicy is enforced (kube-router): with networkPolicy.from set, an unlisted pod is cut off and a listed one gets in', async () => {
@@ -207,6 +215,56 @@ describe('what the pod lets in', () => {
     } finally {
       await helmUpgrade([]);
     }
+  });
+});
+
+describe('an ingress in front that forwards client headers (nginx, ingress defaults), every sender trusted', () => {
+  // The worst case of global.oauth2Proxy.trustedProxyIPs: every address is trusted, so oauth2-proxy
+  // runs with --reverse-proxy and believes X-Forwarded-* from whoever sends them.
+  const PATH_HEADERS = ['X-Forwarded-Uri', 'X-Original-URI', 'X-Original-URL', 'X-Forwarded-Prefix', 'X-Rewrite-URL'];
+  const FREE = ['/.backstage/health/v1/readiness', '/.backstage/health/v1/liveness', '/ping'];
+  let nginx: NginxHandle | undefined;
+
+  beforeAll(async () => {
+    await helmUpgrade(['--set', 'global.oauth2Proxy.trustedProxyIPs[0]=0.0.0.0/0']);
+    await backstagePod();
+    nginx = await startNginx({ upstream: 'http://127.0.0.1:7007', host: 'backstage.localhost:7007' });
+  }, 900_000);
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await helmUpgrade([]);
+    await backstagePod();
+  }, 900_000);
+
+  it('the ingress works: an anonymous page is sent to Keycloak, an anonymous API call gets 401', async () => {
+    const page = await poll('the rolled-out proxy behind nginx', async () => {
+      const r = await request(`${nginx!.url}/`);
+      return r.status === 302 ? r : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 2000 });
+    expect(new URL(page.headers.location!).pathname).toBe('/realms/backstage/protocol/openid-connect/auth');
+    expect((await request(`${nginx!.url}/api/catalog/entities`)).status).toBe(401);
+  });
+
+  it('no path header, login-free path, target or method reaches Backstage without a session (the X-Forwarded-Uri bypass, end to end)', async () => {
+    const leaked: string[] = [];
+    let sent = 0;
+    for (const header of PATH_HEADERS) {
+      for (const free of FREE) {
+        for (const target of ['/', '/api/catalog/entities', '/catalog', '/.backstage/health/v1/readiness']) {
+          for (const method of ['GET', 'POST']) {
+            const r = await request(`${nginx!.url}${target}`, { method, headers: { [header]: free, 'x-forwarded-preferred-username': 'alice', 'x-requested-with': 'XMLHttpRequest' } });
+            sent++;
+            if (![302, 401, 403].includes(r.status) || /"status"\s*:\s*"ok"|"items"|backstageIdentity/.test(r.body)) leaked.push(`${method} ${target} ${header}: ${free} -> ${r.status}`);
+          }
+        }
+      }
+    }
+    log(`ingress bypass attempts through nginx: ${sent} sent, ${leaked.length} reached Backstage`);
+    expect(leaked).toEqual([]);
+    // nginx saw every attempt and got a login answer from the proxy for each.
+    const lines = (await nginx!.accessLog()).split('\n').filter((l) => / (302|401|403) /.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(sent);
   });
 });
 

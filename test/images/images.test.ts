@@ -5,7 +5,7 @@
  *   postgres      accepts a password connection over TCP, refuses a wrong password;
  *   backstage     starts on that PostgreSQL (its own POSTGRES_* env, the chart's extra config file),
  *                 answers /.backstage/health/v1/liveness and signs alice in from proxy headers;
- *   oauth2-proxy  reports v7.15.3 and starts with the configuration the chart renders for kind:
+ *   oauth2-proxy  reports v7.15.6 and starts with the configuration the chart renders for kind:
  *                 /ping answers, an anonymous request is redirected to Keycloak with PKCE;
  *   busybox       runs the chart's rendered `helm test` script against that proxy and passes;
  *   keycloak      starts (no rebuild: `start --optimized` on a read-only root) and serves the dev

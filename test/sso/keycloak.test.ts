@@ -1,6 +1,6 @@
 /**
  * SSO tier, infrastructure proof: a real Keycloak with the dev realm, a real authorization-code +
- * PKCE login over plain HTTP, and a real browser login through oauth2-proxy v7.15.3 in front of a
+ * PKCE login over plain HTTP, and a real browser login through oauth2-proxy v7.15.6 in front of a
  * TEST DOUBLE upstream (echo server standing in for Backstage).
  *
  * Nothing here is skipped: a missing tool fails with its name (CI=true) or is provisioned on demand.
@@ -126,7 +126,7 @@ describe('Keycloak with the dev realm', () => {
   });
 });
 
-describe('oauth2-proxy v7.15.3 in front of the echo upstream (test double for Backstage)', () => {
+describe('oauth2-proxy v7.15.6 in front of the echo upstream (test double for Backstage)', () => {
   let upstream: EchoUpstream;
   let proxy: Oauth2ProxyHandle;
   let browser: BrowserHandle;

@@ -194,6 +194,9 @@ for (const mode of MODES) {
       const encoded = await request(`${stack.publicUrl}/%2ebackstage/health/v1/readiness`);
       expect(encoded.status).toBe(400);
       expect(encoded.body).not.toMatch(/<html/i);
+      // The kubelet's probes go to the health listener, the same in every mode.
+      expect((await request(`${stack.healthUrl}/.backstage/health/v1/readiness`)).status).toBe(200);
+      expect((await request(`${stack.healthUrl}/`)).status).toBe(404);
     });
 
     it("with allowedGroups [admins], Backstage's resolver refuses bob and lets alice in", async () => {

@@ -1,6 +1,6 @@
 /**
  * global.oauth2Proxy.sessionStore.type=redis end to end, every component real: Keycloak (dev
- * realm), oauth2-proxy v7.15.3 with the rendered configuration (the Redis password from the
+ * realm), oauth2-proxy v7.15.6 with the rendered configuration (the Redis password from the
  * rendered Secret), Backstage, and Debian's redis-server started by the stack with that password.
  * The browser's cookie is a small ticket, the session lives (encrypted) in Redis, and removing it
  * there ends the sign-in.

@@ -37,7 +37,7 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   { name: 'extraEnv: a minimal session with cookie refresh', values: () => ({ global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SESSION_COOKIE_MINIMAL: 'true' } } } }), message: /extraEnv\.OAUTH2_PROXY_SESSION_COOKIE_MINIMAL=true drops the tokens from the session/ },
   { name: 'extraEnv: a lower-case name', values: () => ({ global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_session_store_type: 'redis' } } } }), message: /extraEnv\.OAUTH2_PROXY_session_store_type: only OAUTH2_PROXY_\* settings \(upper case, digits, '_'\) belong here/ },
   // the sidecar entry of extraContainers
-  { name: 'sidecar: another image', values: () => sidecarValues((c) => (c.image = 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0')), message: /extraContainers\[oauth2-proxy\]\.image="quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.16\.0": the chart derives the image \(quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.3\); set global\.oauth2Proxy\.image\.\* or global\.imageRegistry instead/ },
+  { name: 'sidecar: another image', values: () => sidecarValues((c) => (c.image = 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0')), message: /extraContainers\[oauth2-proxy\]\.image="quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.16\.0": the chart derives the image \(quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.6\); set global\.oauth2Proxy\.image\.\* or global\.imageRegistry instead/ },
   { name: 'sidecar: a flag the chart derives', values: () => sidecarValues((c) => c.args.push('--cookie-expire=8h')), message: /extraContainers\[oauth2-proxy\]\.args has "--cookie-expire=8h" \(OAUTH2_PROXY_COOKIE_EXPIRE\): .*set global\.oauth2Proxy\.cookie\.expire instead/ },
   { name: 'sidecar: any other flag', values: () => sidecarValues((c) => c.args.push('--show-debug-on-error')), message: /args has "--show-debug-on-error": the sidecar takes its settings from the chart's ConfigMap; put it in global\.oauth2Proxy\.extraEnv\.OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR instead/ },
   { name: 'sidecar: a session store flag', values: () => sidecarValues((c) => c.args.push('--session-store-type=redis')), message: /args has "--session-store-type=redis" \(OAUTH2_PROXY_SESSION_STORE_TYPE\): the chart derives this setting and depends on it; set global\.oauth2Proxy\.sessionStore\.type instead/ },
@@ -59,7 +59,9 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   // the rest of the pod's wiring
   { name: 'extraEnvVars replaced', values: () => ({ backstage: { backstage: { extraEnvVars: [{ name: 'TZ', value: 'UTC' }] } } }), message: /backstage\.backstage\.extraEnvVars lacks KEYCLOAK_CLIENT_ID: Helm replaces lists, so copy the default entries/ },
   { name: 'extraVolumes replaced', values: () => ({ backstage: { backstage: { extraVolumes: [{ name: 'tmp', emptyDir: {} }] } } }), message: /extraVolumes lacks the volume oauth2-proxy-alpha \(ConfigMap backstage-oauth2-proxy-alpha\) the sidecar mounts/ },
-  { name: 'a probe straight to Backstage', values: () => ({ backstage: { backstage: { readinessProbe: { httpGet: { port: 7007 } } } } }), message: /backstage\.backstage\.readinessProbe\.httpGet=.*"port":7007.*: probe through the sidecar \(port 4180\)/ },
+  { name: 'a probe straight to Backstage', values: () => ({ backstage: { backstage: { readinessProbe: { httpGet: { port: 7007 } } } } }), message: /backstage\.backstage\.readinessProbe\.httpGet=.*"port":7007.*: probe Backstage's health listener \(port health\)/ },
+  { name: 'a probe through the proxy (no login-free route there)', values: () => ({ backstage: { backstage: { livenessProbe: { httpGet: { port: 4180 } } } } }), message: /backstage\.backstage\.livenessProbe\.httpGet=.*"port":4180.*: probe Backstage's health listener \(port health\).*oauth2-proxy serves no route without a login/ },
+  { name: 'extraPorts replaced', values: () => ({ backstage: { backstage: { extraPorts: [{ name: 'debug', containerPort: 9229 }] } } }), message: /backstage\.backstage\.extraPorts lacks the port health \(containerPort 7008\)/ },
   { name: 'a second probe handler', values: () => ({ backstage: { backstage: { livenessProbe: { tcpSocket: { port: 4180 } } } } }), message: /backstage\.backstage\.livenessProbe sets exec\/tcpSocket\/grpc: Helm merges it with the chart's httpGet/ },
   { name: 'a checksum annotation replaced', values: () => ({ backstage: { backstage: { podAnnotations: { 'checksum/oauth2-proxy-secret': 'x' } } } }), message: /podAnnotations\.checksum\/oauth2-proxy-secret is not the chart's checksum/ },
 ];
@@ -97,7 +99,7 @@ const runtime: { name: string; values: Values; message: RegExp }[] = [
   { name: 'the latest tag', values: { global: { oauth2Proxy: { image: { tag: 'latest' } } } }, message: /global\.oauth2Proxy\.image\.tag=latest is not a pinned version/ },
   { name: 'an upper-case repository', values: { tests: { image: { repository: 'Library/BusyBox' } } }, message: /tests\.image\.repository="Library\/BusyBox" is not an image repository/ },
   { name: 'a short digest', values: { global: { oauth2Proxy: { image: { digest: 'sha256:abc' } } } }, message: /global\.oauth2Proxy\.image\.digest="sha256:abc" is not an image digest/ },
-  { name: 'an old oauth2-proxy with a suffix', values: { global: { oauth2Proxy: { image: { tag: 'v7.14.0-alpine' } } } }, message: /global\.oauth2Proxy\.image\.tag="v7\.14\.0-alpine" is older than v7\.15\.2/ },
+  { name: 'an old oauth2-proxy with a suffix', values: { global: { oauth2Proxy: { image: { tag: 'v7.14.0-alpine' } } } }, message: /global\.oauth2Proxy\.image\.tag="v7\.14\.0-alpine" is older than v7\.15\.5/ },
 ];
 
 describe('values the chart owns cannot be overridden into a broken pod', () => {
@@ -115,7 +117,7 @@ describe('values the chart owns cannot be overridden into a broken pod', () => {
         ...withExtra,
         global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } } },
       },
-      set: ['backstage.backstage.appConfig.app.baseUrl=https://backstage.example.com', 'backstage.backstage.appConfig.organization.name=Example', 'backstage.backstage.extraContainers[0].image=quay.io/oauth2-proxy/oauth2-proxy:v7.15.3'],
+      set: ['backstage.backstage.appConfig.app.baseUrl=https://backstage.example.com', 'backstage.backstage.appConfig.organization.name=Example', 'backstage.backstage.extraContainers[0].image=quay.io/oauth2-proxy/oauth2-proxy:v7.15.6'],
     });
     expect(m.podSpec().containers.map((c) => c.name)).toEqual(expect.arrayContaining(['oauth2-proxy', 'other']));
   });

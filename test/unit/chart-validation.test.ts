@@ -19,7 +19,7 @@ const cases: { name: string; values?: Record<string, unknown>; set?: string[]; m
   { name: 'extraEnv set-authorization-header', values: { global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SET_AUTHORIZATION_HEADER: true } } } }, message: /\(--set-authorization-header\) breaks Backstage/ },
   { name: 'extraEnv skip-jwt-bearer-tokens', values: { global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS: 'true' } } } }, message: /\(--skip-jwt-bearer-tokens\) breaks Backstage/ },
   { name: 'a secret in extraEnv', values: { global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_CLIENT_SECRET: 'x' } } } }, message: /secrets never go into the ConfigMap/ },
-  { name: 'an old oauth2-proxy', set: ['global.oauth2Proxy.image.tag=v7.15.1'], message: /image\.tag="v7\.15\.1" is older than v7\.15\.2/ },
+  { name: 'an old oauth2-proxy', set: ['global.oauth2Proxy.image.tag=v7.15.4'], message: /image\.tag="v7\.15\.4" is older than v7\.15\.5/ },
   { name: 'cookie refresh not below expire', set: ['global.oauth2Proxy.cookie.refresh=30m', 'global.oauth2Proxy.cookie.expire=30m'], message: /global\.oauth2Proxy\.cookie\.refresh="30m" must be shorter than global\.oauth2Proxy\.cookie\.expire="30m"/ },
   { name: 'SameSite=none on an insecure cookie', set: ['global.oauth2Proxy.cookie.sameSite=none', 'global.oauth2Proxy.cookie.secure=false'], message: /sameSite=none needs a Secure cookie/ },
   { name: 'internal URL with a realm path', set: ['global.keycloak.internalUrl=http://kc:8080/realms/backstage'], message: /internalUrl="http:\/\/kc:8080\/realms\/backstage" contains \/realms\/: give only Keycloak's base URL/ },

@@ -12,12 +12,12 @@ describe('global.imageRegistry', () => {
       expect.arrayContaining(['Deployment/backstage/oauth2-proxy', 'Deployment/backstage/backstage-backend', 'Pod/backstage-oauth2-proxy-test-redirect/redirect', 'Deployment/backstage-keycloak-dev/keycloak']),
     );
     for (const { where, image } of images) expect(image, where).toMatch(new RegExp(`^${MIRROR.replace(/\./g, '\\.')}/`));
-    expect(m.sidecar().image).toBe(`${MIRROR}/oauth2-proxy/oauth2-proxy:v7.15.3`);
+    expect(m.sidecar().image).toBe(`${MIRROR}/oauth2-proxy/oauth2-proxy:v7.15.6`);
   });
 
   it('keeps each image\'s own registry when empty', async () => {
     const m = await render();
-    expect(m.sidecar().image).toBe('quay.io/oauth2-proxy/oauth2-proxy:v7.15.3');
+    expect(m.sidecar().image).toBe('quay.io/oauth2-proxy/oauth2-proxy:v7.15.6');
     expect(m.get<{ spec: { containers: { image: string }[] } }>('Pod', 'backstage-oauth2-proxy-test-redirect').spec.containers[0]!.image).toBe('docker.io/library/busybox:1.37.0');
   });
 

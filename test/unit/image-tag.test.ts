@@ -51,7 +51,7 @@ describe('Backstage image tag', () => {
     const v = await appVersion();
     expect(await imageRef('backstage')).toBe(`localhost:5001/backstage-keycloak/backstage:${v}`);
     expect(await imageRef('backstage', 'ghcr.io/acme')).toBe(`ghcr.io/acme/backstage-keycloak/backstage:${v}`);
-    expect(await imageRef('oauth2-proxy')).toBe('localhost:5001/oauth2-proxy/oauth2-proxy:v7.15.3');
+    expect(await imageRef('oauth2-proxy')).toBe('localhost:5001/oauth2-proxy/oauth2-proxy:v7.15.6');
     expect(await imageRef('node')).toBe('localhost:5001/backstage-keycloak/node:22.23.3-bookworm');
     expect(IMAGE_NAMES).toEqual(['node', 'backstage', 'oauth2-proxy', 'keycloak', 'postgres', 'busybox', 'registry']);
   });

@@ -1,5 +1,5 @@
 /**
- * The rendered sidecar configuration, fed to the real oauth2-proxy v7.15.3 binary (`--config-test`
+ * The rendered sidecar configuration, fed to the real oauth2-proxy v7.15.6 binary (`--config-test`
  * validates the whole configuration and exits). Discovery is skipped (in-cluster URL set) so no
  * Keycloak is needed here; the SSO tier runs the same configuration against a real Keycloak.
  */

@@ -11,8 +11,8 @@ describe('tool version policy', () => {
   });
   it('accepts only the pinned oauth2-proxy release', () => {
     const o2p = TOOLS['oauth2-proxy']!;
-    expect(o2p.accepts('oauth2-proxy v7.15.3 (built with go1.26.8)')).toBe(true);
-    expect(o2p.accepts('oauth2-proxy v7.15.2 (built with go1.26.8)')).toBe(false);
+    expect(o2p.accepts('oauth2-proxy v7.15.6 (built with go1.26.8)')).toBe(true);
+    expect(o2p.accepts('oauth2-proxy v7.15.3 (built with go1.26.8)')).toBe(false);
   });
   it('accepts only the pinned Kubernetes control plane and etcd', () => {
     expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.4')).toBe(true);

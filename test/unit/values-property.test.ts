@@ -73,7 +73,7 @@ const TARGETS: Record<string, fc.Arbitrary<unknown>> = {
   'global.keycloak.catalogSync.clientId': fc.oneof(str, anything),
   'global.keycloak.catalogSync.clientSecret': fc.oneof(secret, anything),
   'global.keycloak.catalogSync.frequencyMinutes': fc.oneof(fc.integer({ min: -2, max: 100 }), anything),
-  'global.oauth2Proxy.image.tag': fc.oneof(fc.constantFrom('v7.15.3', 'v7.15.1', 'v8.0.0', 'latest', 'v7.14.0-alpine', '7.15.3'), str, anything),
+  'global.oauth2Proxy.image.tag': fc.oneof(fc.constantFrom('v7.15.6', 'v7.15.4', 'v8.0.0', 'latest', 'v7.14.0-alpine', '7.15.6'), str, anything),
   'global.oauth2Proxy.image.registry': fc.oneof(hostPort, anything),
   'global.oauth2Proxy.cookieSecret': fc.oneof(secret, anything),
   'global.oauth2Proxy.cookie.name': fc.oneof(fc.constantFrom('_oauth2_proxy', '__Host-bk', '__Secure-bk', 'a b', 'a;b', 'x'.repeat(300)), str, anything),

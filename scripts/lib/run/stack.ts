@@ -65,6 +65,8 @@ export interface Stack {
   keycloak: KeycloakHandle;
   postgres: PostgresHandle;
   backstage: BackstageHandle;
+  /** Backstage's health listener (GET /.backstage/health/v1/readiness|liveness only), where the kubelet's probes go in the pod. */
+  healthUrl: string;
   /** The oauth2-proxy process (proxy modes; throws in the native modes). */
   proxy: Oauth2ProxyHandle;
   /** The rendered sidecar as launched (args, env) and the address rewrites applied to it (proxy modes). */
@@ -187,6 +189,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const postgres = await startPostgres();
     started.push(postgres);
 
+    // Backstage's health listener (the kubelet's probes in the pod), moved to a local port.
+    const healthPort = await freePort();
     /** Backstage as the chart configures it (rendered app-config and env), addresses moved. */
     const backstageLaunch = async (objs: K8sObject[], record: boolean): Promise<BackstageOptions & { env: Record<string, string> }> => {
       const note = (r: Rewrite): void => {
@@ -199,6 +203,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
       note({ key: 'app-config backend.listen', from: `${appConfig.backend.listen.host}:${appConfig.backend.listen.port}`, to: `127.0.0.1:${backstagePort}` });
       appConfig.backend.listen = { host: '127.0.0.1', port: backstagePort };
+      const health = appConfig.backstageKeycloak?.health;
+      if (health?.listen) {
+        note({ key: 'app-config backstageKeycloak.health.listen', from: `${health.listen.host}:${health.listen.port}`, to: `127.0.0.1:${healthPort}` });
+        health.listen = { host: '127.0.0.1', port: healthPort };
+      }
       // Loopback is plain http: the CSP must not upgrade the app's own scripts to https (the chart
       // requires the same setting whenever global.allowInsecureHttp is set).
       note({ key: 'app-config backend.csp.upgrade-insecure-requests', from: '(default: on)', to: 'false' });
@@ -288,6 +297,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
     const stack: Stack = {
       publicUrl,
+      healthUrl: `http://127.0.0.1:${healthPort}`,
       mode,
       provider,
       native,

@@ -7,13 +7,14 @@
  *   - a malformed escape ('%' not followed by two hex digits);
  *   - a dot segment ('.' or '..', raw or encoded) and a backslash.
  *
- * Why: oauth2-proxy matches its login-free routes (GET ^/\.backstage/health/v1/(readiness|liveness)$)
- * against the DECODED path but forwards the raw one, so `/%2ebackstage/health/v1/readiness` passed
- * the proxy without a session and Backstage answered with index.html (and its frontend config).
- * With this guard the only unsigned requests Backstage serves are the byte-exact health paths;
- * every other spelling gets 400 here, in every sign-in mode.
+ * Why: a proxy that matches routes against the DECODED path but forwards the raw one can be walked
+ * around: oauth2-proxy's former login-free health route let `/%2ebackstage/health/v1/readiness`
+ * through without a session, and Backstage answered with index.html (and its frontend config).
+ * The chart no longer gives oauth2-proxy any login-free route (the probes use the health listener,
+ * healthListener.ts); the guard stays as defence in depth, in every sign-in mode.
  */
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { readHealthListen, startHealthListener } from './healthListener';
 
 /** The parts of an Express request and response the guard uses (no dependency on express's types). */
 export interface GuardRequest {
@@ -62,13 +63,26 @@ export function canonicalPathGuard(logger?: { warn(message: string): void }) {
 
 /**
  * Backstage's root HTTP router with the guard in front of every route (health included), then the
- * defaults: `backend.add(canonicalPathRootHttpRouter())` replaces the default root router.
+ * defaults: `backend.add(canonicalPathRootHttpRouter())` replaces the default root router. When
+ * `backstageKeycloak.health.listen.port` is set it also starts the health listener
+ * (healthListener.ts) with the backend, and stops it on shutdown; a port it cannot bind fails the
+ * start.
  */
 export function canonicalPathRootHttpRouter() {
   return rootHttpRouterServiceFactory({
-    configure({ app, applyDefaults, logger }) {
+    configure({ app, applyDefaults, logger, config, lifecycle, healthRouter }) {
       app.use(canonicalPathGuard(logger));
       applyDefaults();
+      const listen = readHealthListen(config);
+      if (listen) {
+        let close: (() => Promise<void>) | undefined;
+        lifecycle.addStartupHook(async () => {
+          close = await startHealthListener(healthRouter, listen, logger);
+        });
+        lifecycle.addShutdownHook(async () => {
+          await close?.();
+        });
+      }
     },
   });
 }

@@ -11,3 +11,4 @@ export { authModuleOidcProxyProvider, createOidcProxyAuthenticator, oidcProxyPro
 export { authModuleKeycloakOidcProvider, authModuleKeycloakOauth2Provider, nativeProviderFactory } from './native';
 export { enforceAccess, mergeClaims, readAccessRules, type AccessRules, type KeycloakClaims } from './access';
 export { canonicalPathGuard, canonicalPathRootHttpRouter, nonCanonicalReason, type GuardRequest, type GuardResponse } from './canonicalPath';
+export { healthApp, isHealthRequest, readHealthListen, startHealthListener, HEALTH_PATHS, type HealthListenOptions } from './healthListener';
