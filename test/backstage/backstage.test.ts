@@ -21,6 +21,8 @@ const HEADERS_ALICE = {
 };
 
 let bs: BackstageHandle;
+/** Backstage's health listener (backstageKeycloak.health.listen), where the kubelet's probes go. */
+let healthUrl: string;
 
 interface Refresh {
   status: number;
@@ -33,7 +35,14 @@ async function refresh(provider: string, headers: Record<string, string>): Promi
 }
 
 beforeAll(async () => {
-  bs = await startBackstage({ port: await freePort(), configs: ['app-config.local.yaml'], waitForUser: 'alice' });
+  const healthPort = await freePort();
+  healthUrl = `http://127.0.0.1:${healthPort}`;
+  bs = await startBackstage({
+    port: await freePort(),
+    configs: ['app-config.local.yaml'],
+    waitForUser: 'alice',
+    env: { APP_CONFIG_backstageKeycloak_health_listen_host: '127.0.0.1', APP_CONFIG_backstageKeycloak_health_listen_port: String(healthPort) },
+  });
 });
 
 afterAll(async () => {
@@ -149,6 +158,41 @@ describe('permission policy: least privilege by Keycloak group', () => {
 
   it('without a token the catalog answers 401', async () => {
     expect((await fetch(`${bs.url}/api/catalog/entities`)).status).toBe(401);
+  });
+});
+
+describe("the health listener (the kubelet's probes; no route through the proxy needs to skip the login)", () => {
+  it('GET and HEAD of the two health paths answer as Backstage does', async () => {
+    for (const p of ['/.backstage/health/v1/readiness', '/.backstage/health/v1/liveness']) {
+      const r = await rawRequest(healthUrl, p);
+      expect(r.status, p).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ status: 'ok' });
+      expect((await rawRequest(healthUrl, p, { method: 'HEAD' })).status, `HEAD ${p}`).toBe(200);
+    }
+  });
+
+  it('everything else is 404, whatever the path, spelling, method or headers: no page, no API, no sign-in', async () => {
+    const forged = { ...HEADERS_ALICE, 'x-requested-with': 'XMLHttpRequest', 'x-forwarded-uri': '/.backstage/health/v1/readiness', 'x-original-uri': '/.backstage/health/v1/readiness' };
+    const attempts: [string, string][] = [
+      ['GET', '/'],
+      ['GET', '/settings'],
+      ['GET', '/api/auth/oauth2Proxy/refresh'],
+      ['GET', '/api/catalog/entities'],
+      ['GET', '/.backstage/health/v1/readiness?verbose=1'],
+      ['GET', '/.backstage/health/v1/readiness/'],
+      ['GET', '//.backstage/health/v1/readiness'],
+      ['GET', '/%2ebackstage/health/v1/readiness'],
+      ['GET', '/.backstage/health/v1/readiness/../../../../api/catalog/entities'],
+      ['GET', '/.backstage/health/v1/readiness#x'],
+      ['POST', '/.backstage/health/v1/readiness'],
+      ['PUT', '/.backstage/health/v1/liveness'],
+      ['OPTIONS', '/.backstage/health/v1/liveness'],
+    ];
+    for (const [method, p] of attempts) {
+      const r = await rawRequest(healthUrl, p, { method, headers: forged });
+      expect(r.status, `${method} ${p}`).toBe(404);
+      expect(r.body, `${method} ${p}`).not.toMatch(/<html|backstageIdentity|"items"|"status":"ok"/i);
+    }
   });
 });
 

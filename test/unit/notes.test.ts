@@ -29,6 +29,14 @@ describe('NOTES', () => {
     expect(notes).toMatch(/The identity headers \(X-Forwarded-User\/Email\/Preferred-Username\/Groups\) are always deleted from client requests/);
     const set = await dryRunInstall();
     expect(set.notes).not.toContain('trustedProxyIPs is empty');
+    expect(set.notes).not.toContain('every sender in it');
+  });
+
+  it.each([['10.0.0.0/8'], ['0.0.0.0/0'], ['fd00::/8']])('a cluster-wide trustedProxyIPs range (%s) is warned about: what its senders can and cannot do', async (range) => {
+    const { notes } = await dryRunInstall({ global: { oauth2Proxy: { trustedProxyIPs: ['10.42.7.0/26', range] } } });
+    expect(notes).toContain(`global.oauth2Proxy.trustedProxyIPs has ${range}: every sender in it`);
+    expect(notes).toMatch(/It cannot skip the login \(the proxy has no route without one\)/);
+    expect(notes).not.toContain('has 10.42.7.0/26');
   });
 
   it.each(['oidc', 'oauth2'])('%s mode prints its own redirect URI, the post-logout URI, no proxy settings, and which proxy values go unused', async (mode) => {
