@@ -77,7 +77,7 @@ describe('oauth2-proxy sidecar', () => {
         values: {
           global: {
             keycloak: { allowedGroups: ['/admins', '/ops'], allowedRoles: ['backstage-user'] },
-            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
+            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_FORCE_JSON_ERRORS: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
           },
         },
       })
@@ -85,7 +85,7 @@ describe('oauth2-proxy sidecar', () => {
     expect(env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('/admins,/ops');
     expect(env.OAUTH2_PROXY_ALLOWED_ROLES).toBe('backstage-user');
     expect(env.OAUTH2_PROXY_COOKIE_DOMAINS).toBe('.example.com');
-    expect(env.OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR).toBe('true');
+    expect(env.OAUTH2_PROXY_FORCE_JSON_ERRORS).toBe('true');
     expect(env.OAUTH2_PROXY_FLUSH_INTERVAL).toBe('2s');
   });
 
