@@ -28,7 +28,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" "privilege" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}
@@ -1086,4 +1086,20 @@ Params: . the appConfig path.
 {{- else if hasSuffix ".clientSecret" $p -}}global.keycloak.clientSecret or global.keycloak.existingSecret
 {{- else -}}global.signIn.mode and global.keycloak.issuerUrl/internalUrl
 {{- end -}}
+{{- end -}}
+
+{{/*
+Least privilege of the Backstage pods: the upstream chart sets automountServiceAccountToken on the
+ServiceAccount it creates, never on the pod, so without its own ServiceAccount the pod would run as
+the namespace's `default` one, which mounts a token unless the cluster says otherwise.
+Usage:  {{ include "backstage-keycloak.validate.privilege" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.privilege" -}}
+{{- $errs := list -}}
+{{- $sa := (.Values.backstage | default dict).serviceAccount | default dict -}}
+{{- if and (not $sa.create) (not $sa.name) -}}
+{{- $errs = append $errs "backstage.serviceAccount.create=false without backstage.serviceAccount.name: the Backstage pods would run as the namespace's default ServiceAccount, with its API token mounted. Keep create=true (the chart's own ServiceAccount, no token), or name a ServiceAccount you manage" -}}
+{{- end -}}
+{{- toJson $errs -}}
 {{- end -}}
