@@ -146,7 +146,8 @@ Params: . the chart context (umbrella or subchart).
 {{/*
 Wires the upstream chart's values for the sign-in mode, in place (see the top of this file), and
 prints the mode (the value of the annotation it is called from). Idempotent.
-  every mode   appConfig gets backstage-keycloak.mode.appConfig (missing keys only)
+  every mode   appConfig gets backstage-keycloak.mode.appConfig and backstage-keycloak.techdocs.appConfig
+               (missing keys only)
   native modes the oauth2-proxy container and its alpha-config volume are dropped; the Service's
                targetPort oauth2-proxy moves to Backstage's own port `backend`; the Backstage
                container gets KEYCLOAK_CLIENT_SECRET and AUTH_SESSION_SECRET from Secrets
@@ -161,6 +162,7 @@ Params: . the chart context: the Backstage subchart's (from its templates) or th
 {{- if kindIs "map" $app -}}
 {{- $env := (($app.auth | default dict).environment | default "production") | toString -}}
 {{- $_ := merge $app (include "backstage-keycloak.mode.appConfig" (dict "ctx" . "env" $env) | fromYaml) -}}
+{{- $_ := merge $app (include "backstage-keycloak.techdocs.appConfig" . | fromYaml) -}}
 {{- end -}}
 {{- if include "backstage-keycloak.nativeMode" . -}}
 {{- $containers := list -}}

@@ -7,6 +7,8 @@ The helpers of this chart live in one file per concern:
   _keycloak.tpl      the Keycloak endpoints (issuer, realm, login/token/JWKS/userinfo URLs)
   _oauth2-proxy.tpl  the sidecar's settings (env ConfigMap, alpha config, sign-in mode, checksum)
   _validate.tpl      render-time validation: one helper per concern, one aggregator that fails
+  _techdocs.tpl      TechDocs' builder and publisher (global.techdocs), merged into appConfig
+  _networkpolicy.tpl the NetworkPolicies' destinations (Backstage's egress rules, the database it uses)
 
 Most helpers are called twice: from this chart's templates, and from the upstream Backstage chart,
 which runs `tpl` over extraContainers, appConfig and podAnnotations in ITS OWN context. There,

@@ -134,6 +134,39 @@ OAUTH2_PROXY_REQUEST_LOGGING: global.oauth2Proxy.logging.requests
 {{- end -}}
 
 {{/*
+The oauth2-proxy settings a user may add (global.oauth2Proxy.extraEnv, the sidecar's env): an
+ALLOW-list of tuning that cannot weaken sign-in, identity, routing or TLS (logging, timeouts,
+banner/footer, CSRF cookie lifetime, the Redis idle timeout), as a YAML map from the environment
+variable to what it tunes. Every other OAUTH2_PROXY_* variable is refused (check.proxySetting):
+oauth2-proxy has well over a hundred options and many switch a protection off. test/unit/
+proxy-settings-allowlist.test.ts lists every flag of the real, pinned binary (`--help`) and checks
+that each one not named here is refused with a reason, and that each name here is a real flag.
+Usage:  {{ $tunable := include "backstage-keycloak.oauth2Proxy.tunableSettings" . | fromYaml }}
+Params: . any context (constant).
+*/}}
+{{- define "backstage-keycloak.oauth2Proxy.tunableSettings" -}}
+OAUTH2_PROXY_AUTH_LOGGING: logging (sign-in and sign-out lines)
+OAUTH2_PROXY_AUTH_LOGGING_FORMAT: logging
+OAUTH2_PROXY_STANDARD_LOGGING: logging
+OAUTH2_PROXY_STANDARD_LOGGING_FORMAT: logging
+OAUTH2_PROXY_REQUEST_LOGGING_FORMAT: logging
+OAUTH2_PROXY_EXCLUDE_LOGGING_PATHS: logging
+OAUTH2_PROXY_ERRORS_TO_INFO_LOG: logging
+OAUTH2_PROXY_LOGGING_LOCAL_TIME: logging
+OAUTH2_PROXY_REQUEST_ID_HEADER: logging (the header whose value is logged as the request id)
+OAUTH2_PROXY_UPSTREAM_TIMEOUT: timeout of a proxied request
+OAUTH2_PROXY_FLUSH_INTERVAL: response streaming
+OAUTH2_PROXY_BANNER: page text
+OAUTH2_PROXY_FOOTER: page text
+OAUTH2_PROXY_FORCE_JSON_ERRORS: error page format
+OAUTH2_PROXY_COOKIE_CSRF_EXPIRE: lifetime of the login's CSRF cookie
+OAUTH2_PROXY_COOKIE_CSRF_PER_REQUEST: one CSRF cookie per login attempt (stricter)
+OAUTH2_PROXY_COOKIE_CSRF_PER_REQUEST_LIMIT: number of those CSRF cookies
+OAUTH2_PROXY_SESSION_COOKIE_MINIMAL: session size (checked against cookie refresh and the mode)
+OAUTH2_PROXY_REDIS_CONNECTION_IDLE_TIMEOUT: Redis connection reuse
+{{- end -}}
+
+{{/*
 oauth2-proxy settings as environment variables (data of the ConfigMap "<release>-oauth2-proxy",
 loaded by the sidecar with envFrom). YAML map, keys sorted. Secrets are NOT here: the client id,
 client secret and cookie secret reach the sidecar through secretKeyRef. Every key is one of

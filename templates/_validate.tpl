@@ -28,7 +28,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" "privilege" "techdocs" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}
@@ -611,10 +611,10 @@ Params: . the umbrella context.
 {{- $c := .Values.global.oauth2Proxy.cookie | default dict -}}
 {{- range $name, $value := (.Values.global.oauth2Proxy.extraEnv | default dict) -}}
 {{- $problem := include "backstage-keycloak.check.proxySetting" (dict "name" $name "value" $value "owned" $owned "ctx" $) -}}
-{{- if $problem -}}
-{{- $errs = append $errs (printf "global.oauth2Proxy.extraEnv.%s%s" $name $problem) -}}
-{{- else if not (regexMatch "^OAUTH2_PROXY_[A-Z0-9_]+$" $name) -}}
+{{- if not (regexMatch "^OAUTH2_PROXY_[A-Z0-9_]+$" $name) -}}
 {{- $errs = append $errs (printf "global.oauth2Proxy.extraEnv.%s: only OAUTH2_PROXY_* settings (upper case, digits, '_') belong here" $name) -}}
+{{- else if $problem -}}
+{{- $errs = append $errs (printf "global.oauth2Proxy.extraEnv.%s%s" $name $problem) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $errs -}}
@@ -650,6 +650,64 @@ Params: name   the environment variable
 {{- else -}}
 {{- print ": the chart fixes this setting and Backstage depends on it; remove it" -}}
 {{- end -}}
+{{- else if and (hasPrefix "OAUTH2_PROXY_" .name) (not (hasKey (include "backstage-keycloak.oauth2Proxy.tunableSettings" .ctx | fromYaml) .name)) -}}
+{{- $why := include "backstage-keycloak.proxySettingRisk" .name -}}
+{{- printf ": %s. Only the harmless tuning settings of backstage-keycloak.oauth2Proxy.tunableSettings (logging, timeouts, banner/footer, CSRF cookie) may be added; remove it" $why -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Why an oauth2-proxy setting outside the allow-list (backstage-keycloak.oauth2Proxy.tunableSettings)
+is refused, as a short reason: the named ones each switch off a protection; the rest by class.
+Usage:  {{ include "backstage-keycloak.proxySettingRisk" "OAUTH2_PROXY_TRUSTED_IPS" }}
+Params: . the environment variable
+*/}}
+{{- define "backstage-keycloak.proxySettingRisk" -}}
+{{- $n := trimPrefix "OAUTH2_PROXY_" . -}}
+{{- $named := dict
+  "TRUSTED_IPS" "it lets every request from those addresses through with no login at all"
+  "SKIP_AUTH_STRIP_HEADERS" "=false would pass identity headers a client sent itself (X-Forwarded-User, -Email, -Groups) to Backstage"
+  "INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL" "it accepts an email Keycloak never verified (one a user typed in the account console) as an identity"
+  "SKIP_AUTH_PREFLIGHT" "it lets every OPTIONS request reach Backstage with no login"
+  "OIDC_EMAIL_CLAIM" "it changes which token claim becomes the email Backstage signs users in by, possibly one a user can edit"
+  "OIDC_GROUPS_CLAIM" "it changes which token claim becomes the groups that allowedGroups and the permission policy trust"
+  "USER_ID_CLAIM" "it changes which token claim becomes the user identity"
+  "OIDC_AUDIENCE_CLAIMS" "it changes which audience claim the ID token is checked against"
+  "WHITELIST_DOMAINS" "it lets the post-login redirect leave global.host (an open redirect to those domains)"
+  "EXTRA_JWT_ISSUERS" "it accepts bearer tokens from other issuers as sessions"
+  "SHOW_DEBUG_ON_ERROR" "it shows internal error details to anyone"
+  "REAL_CLIENT_IP_HEADER" "it makes oauth2-proxy believe a client-chosen header for the client address"
+  "SKIP_CLAIMS_FROM_PROFILE_URL" "it changes where the identity claims come from"
+  "INSECURE_OIDC_SKIP_ISSUER_VERIFICATION" "it accepts tokens of another issuer"
+  "INSECURE_OIDC_SKIP_NONCE" "it switches off the nonce check of the ID token"
+  "SSL_INSECURE_SKIP_VERIFY" "it switches off TLS verification of Keycloak"
+  "SSL_UPSTREAM_INSECURE_SKIP_VERIFY" "it switches off TLS verification of the upstream"
+  "PASS_BASIC_AUTH" "it replaces the Backstage token in the Authorization header"
+  "PASS_HOST_HEADER" "it changes the Host Backstage sees"
+  "PING_PATH" "it moves the probe endpoint the chart's probes call"
+  "READY_PATH" "it moves the probe endpoint the chart's probes call"
+  "PING_USER_AGENT" "it answers any path for that User-Agent without the proxy's checks"
+  "SCOPE" "it changes the scopes of the sign-in, which the chart derives"
+  "PROMPT" "it changes Keycloak's login prompt"
+  "APPROVAL_PROMPT" "it changes Keycloak's login prompt"
+-}}
+{{- if hasKey $named $n -}}
+{{- get $named $n -}}
+{{- else if hasKey $named (printf "%sS" $n) -}}
+{{- /* a repeatable flag's singular spelling (--trusted-ip for OAUTH2_PROXY_TRUSTED_IPS) */ -}}
+{{- get $named (printf "%sS" $n) -}}
+{{- else if or (hasPrefix "INSECURE_" $n) (contains "SKIP_VERIFY" $n) -}}
+{{- print "it switches off a TLS or token check" -}}
+{{- else if hasPrefix "SKIP_" $n -}}
+{{- print "it skips a check of the sign-in" -}}
+{{- else if regexMatch "^(AZURE|ENTRA_ID|GOOGLE|GITHUB|GITLAB|BITBUCKET|KEYCLOAK|LOGIN_GOV|ADFS|CLIENT_ASSERTION)_" $n -}}
+{{- print "it configures another provider than keycloak-oidc (or one the chart does not use)" -}}
+{{- else if regexMatch "^(COOKIE|SESSION|REDIS)_" $n -}}
+{{- print "it changes the session or its cookie, which the chart derives from global.oauth2Proxy.cookie and sessionStore" -}}
+{{- else if regexMatch "(_URL|_URLS|_ADDRESS|_FILE|_PATH|_DIR|_CA_FILES?)$" $n -}}
+{{- print "it points oauth2-proxy at another endpoint, listener or file than the ones the chart wires" -}}
+{{- else -}}
+{{- print "it is not a tuning setting the chart has checked: it may change sign-in, identity, routing or TLS" -}}
 {{- end -}}
 {{- end -}}
 
@@ -713,6 +771,13 @@ Params: . the umbrella context.
 {{- end -}}
 {{- if not $cm -}}
 {{- $errs = append $errs (printf "%s.envFrom does not load the ConfigMap %s: the proxy's settings are there; keep the entry's envFrom as in values.yaml" $at $fullname) -}}
+{{- end -}}
+{{- /* no other envFrom: a ConfigMap or Secret loaded whole could set any OAUTH2_PROXY_* setting unchecked */ -}}
+{{- range $from := ($sidecar.envFrom | default list) -}}
+{{- $name := include "backstage-keycloak.tplValue" (dict "value" ((get $from "configMapRef" | default dict).name) "ctx" $) -}}
+{{- if or (ne $name $fullname) (get $from "secretRef") (get $from "prefix") -}}
+{{- $errs = append $errs (printf "%s.envFrom has %s: a ConfigMap or Secret loaded whole could set any oauth2-proxy setting past the chart's checks; put tuning settings in global.oauth2Proxy.extraEnv, and keep the entry's envFrom as in values.yaml" $at (toJson $from)) -}}
+{{- end -}}
 {{- end -}}
 {{- /* env: the three credentials by secretKeyRef, nothing the chart owns */ -}}
 {{- $creds := dict "OAUTH2_PROXY_CLIENT_ID" $refs.clientId "OAUTH2_PROXY_CLIENT_SECRET" $refs.clientSecret "OAUTH2_PROXY_COOKIE_SECRET" $refs.cookieSecret -}}
@@ -1025,4 +1090,43 @@ Params: . the appConfig path.
 {{- else if hasSuffix ".clientSecret" $p -}}global.keycloak.clientSecret or global.keycloak.existingSecret
 {{- else -}}global.signIn.mode and global.keycloak.issuerUrl/internalUrl
 {{- end -}}
+{{- end -}}
+
+{{/*
+Least privilege of the Backstage pods: the upstream chart sets automountServiceAccountToken on the
+ServiceAccount it creates, never on the pod, so without its own ServiceAccount the pod would run as
+the namespace's `default` one, which mounts a token unless the cluster says otherwise.
+Usage:  {{ include "backstage-keycloak.validate.privilege" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.privilege" -}}
+{{- $errs := list -}}
+{{- $sa := (.Values.backstage | default dict).serviceAccount | default dict -}}
+{{- if and (not $sa.create) (not $sa.name) -}}
+{{- $errs = append $errs "backstage.serviceAccount.create=false without backstage.serviceAccount.name: the Backstage pods would run as the namespace's default ServiceAccount, with its API token mounted. Keep create=true (the chart's own ServiceAccount, no token), or name a ServiceAccount you manage" -}}
+{{- end -}}
+{{- toJson $errs -}}
+{{- end -}}
+
+{{/*
+global.techdocs: an external builder needs a storage publisher (techdocs-cli publishes there in CI;
+the pod's local directory is empty), and a storage publisher its bucket (and Azure its account).
+Usage:  {{ include "backstage-keycloak.validate.techdocs" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.techdocs" -}}
+{{- $errs := list -}}
+{{- $t := .Values.global.techdocs | default dict -}}
+{{- $p := $t.publisher | default dict -}}
+{{- $type := toString ($p.type | default "local") -}}
+{{- if and (eq (toString $t.builder) "external") (eq $type "local") -}}
+{{- $errs = append $errs "global.techdocs.builder=external with global.techdocs.publisher.type=local: nothing would ever publish into the pod's directory; set publisher.type (awsS3, googleGcs or azureBlobStorage) and bucketName to the storage your CI publishes to with techdocs-cli" -}}
+{{- end -}}
+{{- if and (ne $type "local") (not $p.bucketName) -}}
+{{- $errs = append $errs (printf "global.techdocs.publisher.type=%s needs global.techdocs.publisher.bucketName (the %s holding the sites)" $type (ternary "container" "bucket" (eq $type "azureBlobStorage"))) -}}
+{{- end -}}
+{{- if and (eq $type "azureBlobStorage") (not $p.accountName) -}}
+{{- $errs = append $errs "global.techdocs.publisher.type=azureBlobStorage needs global.techdocs.publisher.accountName (the storage account)" -}}
+{{- end -}}
+{{- toJson $errs -}}
 {{- end -}}

@@ -10,13 +10,15 @@
  *   - Backstage's own port on the pod IP refuses another pod; our NetworkPolicy is enforced;
  *   - behind nginx (an ingress stand-in forwarding client headers) with every sender trusted, no
  *     X-Forwarded-Uri / X-Original-URI / ... header gets a request past the login;
+ *   - least privilege: no API token in the pod, the metrics port and postgres-dev closed to other
+ *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API;
  *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
  *     Keycloak down and back: sign-in works again without a human;
  *   - `helm test` passes.
  * Only 127.0.0.1 port mappings and the pods this test creates are contacted.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +267,44 @@ describe('an ingress in front that forwards client headers (nginx, ingress defau
     // nginx saw every attempt and got a login answer from the proxy for each.
     const lines = (await nginx!.accessLog()).split('\n').filter((l) => / (302|401|403) /.test(l));
     expect(lines.length).toBeGreaterThanOrEqual(sent);
+  });
+});
+
+/** A TCP connection from the Backstage container (node's net module): 'connected', 'timeout' or 'error <code>'. */
+function connectFromBackstage(pod: k8s.V1Pod, host: string, port: number): string {
+  const js = "const s=require('net').connect({host:process.argv[1],port:+process.argv[2],timeout:4000});s.on('connect',()=>{console.log('connected');process.exit(0)});s.on('timeout',()=>{console.log('timeout');process.exit(0)});s.on('error',(e)=>{console.log('error '+e.code);process.exit(0)})";
+  const r = spawnSync('docker', ['exec', cluster.nodeContainer, 'kubectl', '--kubeconfig=/etc/kubernetes/admin.conf', 'exec', '-n', NS, pod.metadata!.name!, '-c', 'backstage-backend', '--', 'node', '-e', js, host, String(port)], { encoding: 'utf8', timeout: 30_000 });
+  return `${r.stdout}`.trim() || `no answer: ${r.stderr}`;
+}
+
+describe('least privilege (issue 17), enforced by kube-router', () => {
+  it('the pod has no Kubernetes API token', async () => {
+    const pod = await backstagePod();
+    expect((pod.spec!.volumes ?? []).map((v) => v.name).filter((n) => n.startsWith('kube-api-access'))).toEqual([]);
+    expect(pod.spec!.serviceAccountName).toBe(`${RELEASE}`);
+  });
+
+  it("the proxy's metrics port is closed to other pods (networkPolicy.metricsFrom empty)", async () => {
+    const ip = (await backstagePod()).status!.podIP!;
+    const metrics = await probes.run('np-metrics', ['get', `http://${ip}:44180/metrics`, '3s', '3']);
+    expect(metrics.ok, metrics.log).toBe(false);
+    expect(metrics.log).toMatch(/timeout|deadline/i);
+  });
+
+  it('postgres-dev admits only the Backstage pods (Backstage is Ready on it; another pod times out)', async () => {
+    await backstagePod();
+    const pg = (await core.listNamespacedPod({ namespace: NS, labelSelector: `app.kubernetes.io/name=postgres-dev,app.kubernetes.io/instance=${RELEASE}` })).items.find((p) => p.status?.podIP)!;
+    // Without the policy the connection opens and PostgreSQL closes it on the HTTP request (EOF/malformed answer).
+    const db = await probes.run('np-postgres', ['get', `http://${pg.status!.podIP!}:5432/`, '3s', '2']);
+    expect(db.ok, db.log).toBe(false);
+    expect(db.log).toMatch(/timeout|deadline/i);
+  });
+
+  it('egress: Backstage reaches the dev Keycloak (by name: DNS works) but not the Kubernetes API', async () => {
+    const pod = await backstagePod();
+    expect(connectFromBackstage(pod, `${RELEASE}-keycloak-dev`, 8080)).toBe('connected');
+    const api = (await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' })).spec!.clusterIP!;
+    expect(connectFromBackstage(pod, api, 443)).toBe('timeout');
   });
 });
 

@@ -39,7 +39,8 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   // the sidecar entry of extraContainers
   { name: 'sidecar: another image', values: () => sidecarValues((c) => (c.image = 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0')), message: /extraContainers\[oauth2-proxy\]\.image="quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.16\.0": the chart derives the image \(quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.6\); set global\.oauth2Proxy\.image\.\* or global\.imageRegistry instead/ },
   { name: 'sidecar: a flag the chart derives', values: () => sidecarValues((c) => c.args.push('--cookie-expire=8h')), message: /extraContainers\[oauth2-proxy\]\.args has "--cookie-expire=8h" \(OAUTH2_PROXY_COOKIE_EXPIRE\): .*set global\.oauth2Proxy\.cookie\.expire instead/ },
-  { name: 'sidecar: any other flag', values: () => sidecarValues((c) => c.args.push('--show-debug-on-error')), message: /args has "--show-debug-on-error": the sidecar takes its settings from the chart's ConfigMap; put it in global\.oauth2Proxy\.extraEnv\.OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR instead/ },
+  { name: 'sidecar: a tuning flag', values: () => sidecarValues((c) => c.args.push('--force-json-errors')), message: /args has "--force-json-errors": the sidecar takes its settings from the chart's ConfigMap; put it in global\.oauth2Proxy\.extraEnv\.OAUTH2_PROXY_FORCE_JSON_ERRORS instead/ },
+  { name: 'sidecar: a flag that switches a protection off', values: () => sidecarValues((c) => c.args.push('--trusted-ip=0.0.0.0/0')), message: /args has "--trusted-ip=0\.0\.0\.0\/0" \(OAUTH2_PROXY_TRUSTED_IP\): it lets every request from those addresses through with no login at all/ },
   { name: 'sidecar: a session store flag', values: () => sidecarValues((c) => c.args.push('--session-store-type=redis')), message: /args has "--session-store-type=redis" \(OAUTH2_PROXY_SESSION_STORE_TYPE\): the chart derives this setting and depends on it; set global\.oauth2Proxy\.sessionStore\.type instead/ },
   { name: 'sidecar: no --alpha-config', values: () => sidecarValues((c) => (c.args = [])), message: /args lacks "--alpha-config=": the chart selects the sidecar's configuration with it/ },
   { name: 'sidecar: an env override of a derived setting', values: () => sidecarValues((c) => c.env.push({ name: 'OAUTH2_PROXY_OIDC_ISSUER_URL', value: 'https://x/realms/y' })), message: /extraContainers\[oauth2-proxy\]\.env OAUTH2_PROXY_OIDC_ISSUER_URL: .*set global\.keycloak\.issuerUrl instead/ },
@@ -115,7 +116,7 @@ describe('values the chart owns cannot be overridden into a broken pod', () => {
     const m = await render({
       values: {
         ...withExtra,
-        global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } } },
+        global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_FORCE_JSON_ERRORS: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } } },
       },
       set: ['backstage.backstage.appConfig.app.baseUrl=https://backstage.example.com', 'backstage.backstage.appConfig.organization.name=Example', 'backstage.backstage.extraContainers[0].image=quay.io/oauth2-proxy/oauth2-proxy:v7.15.6'],
     });

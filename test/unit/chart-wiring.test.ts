@@ -79,7 +79,7 @@ describe('oauth2-proxy sidecar', () => {
         values: {
           global: {
             keycloak: { allowedGroups: ['/admins', '/ops'], allowedRoles: ['backstage-user'] },
-            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
+            oauth2Proxy: { cookie: { domains: ['.example.com'] }, extraEnv: { OAUTH2_PROXY_FORCE_JSON_ERRORS: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
           },
         },
       })
@@ -87,7 +87,7 @@ describe('oauth2-proxy sidecar', () => {
     expect(env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('/admins,/ops');
     expect(env.OAUTH2_PROXY_ALLOWED_ROLES).toBe('backstage-user');
     expect(env.OAUTH2_PROXY_COOKIE_DOMAINS).toBe('.example.com');
-    expect(env.OAUTH2_PROXY_SHOW_DEBUG_ON_ERROR).toBe('true');
+    expect(env.OAUTH2_PROXY_FORCE_JSON_ERRORS).toBe('true');
     expect(env.OAUTH2_PROXY_FLUSH_INTERVAL).toBe('2s');
   });
 
@@ -153,8 +153,9 @@ describe('Backstage behind the proxy', () => {
     const names = m.sidecar().ports!.map((p) => p.name);
     expect(names).toContain(m.service().spec!.ports![0]!.targetPort);
     const np = m.networkPolicies().find((n) => n.metadata!.name === 'backstage-proxy-only')!;
-    expect(np.spec!.policyTypes).toEqual(['Ingress']);
-    const ports = np.spec!.ingress!.flatMap((r) => r.ports!.map((p) => p.port));
+    expect(np.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
+    const withMetrics = (await render({ values: { networkPolicy: { metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] } } })).networkPolicies().find((n) => n.metadata!.name === 'backstage-proxy-only')!;
+    const ports = withMetrics.spec!.ingress!.flatMap((r) => r.ports!.map((p) => p.port));
     expect(ports.sort()).toEqual(['oauth2-metrics', 'oauth2-proxy']);
     for (const p of ports) expect(names).toContain(p);
     // It selects exactly the Backstage pods.
@@ -165,7 +166,7 @@ describe('Backstage behind the proxy', () => {
   it('the NetworkPolicy can be switched off and restricted to given peers', async () => {
     expect((await render({ set: ['networkPolicy.enabled=false'] })).networkPolicies()).toHaveLength(0);
     const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } };
-    const np = (await render({ values: { networkPolicy: { from: [peer] } } })).networkPolicies()[0]!;
+    const np = (await render({ values: { networkPolicy: { from: [peer] } } })).networkPolicies().find((n) => n.metadata!.name === 'backstage-proxy-only')!;
     expect((np.spec!.ingress![0] as unknown as { from: unknown }).from).toEqual([peer]);
   });
 
