@@ -78,9 +78,10 @@ describe('hardened pods', () => {
     }
   });
 
-  it('the Backstage container exposes nothing but what the upstream chart declares, and its port is not the Service target', async () => {
+  it("the Backstage container exposes nothing but the upstream chart's port and the health listener, and neither is the Service target", async () => {
     const m = await render();
-    expect(m.backstage().ports!.map((p) => p.name)).toEqual(['backend']);
+    expect(m.backstage().ports!.map((p) => p.name)).toEqual(['backend', 'health']);
+    expect(m.service().spec!.ports![0]!.targetPort).not.toBe('health');
     expect(m.service().spec!.ports![0]!.targetPort).not.toBe('backend');
   });
 });

@@ -39,7 +39,7 @@ describe('npm run render', () => {
     expect(Object.keys(filesA).some((f) => f.startsWith('pod_'))).toBe(false); // helm test hooks left out
     // Summary: kinds, images, what is generated and what is referenced.
     expect(ra.stderr).toMatch(/objects: .*1 Deployment/);
-    expect(ra.stderr).toMatch(/images: .*quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.3/);
+    expect(ra.stderr).toMatch(/images: .*quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.6/);
     expect(ra.stderr).toMatch(/secrets rendered from values: +backstage-oauth2-proxy/);
     expect(ra.stderr).toMatch(/secrets with generated values: +none/);
     expect(ra.stderr).toMatch(/secrets referenced, not rendered \(must exist in the cluster\): pg-credentials/);
