@@ -5,7 +5,7 @@
  * npm run bench:backstage   cold-start time and resident memory of the built backend (3 runs)
  */
 import { argv } from 'zx';
-import { memory } from '../lib/bench-proc.ts';
+import { memory } from '../lib/bench/proc.ts';
 import { buildBackstage, startBackstage } from '../lib/run/backstage.ts';
 
 async function build(): Promise<void> {

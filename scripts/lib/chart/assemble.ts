@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { buildDependency, dependencyBuildFailure } from './chart-dependency.ts';
-import { ensureTool, toolsDir } from './tools/index.ts';
-import { repoRoot } from './paths.ts';
+import { buildDependency, dependencyBuildFailure } from './dependency.ts';
+import { ensureTool, toolsDir } from '../tools/index.ts';
+import { repoRoot } from '../paths.ts';
 
 export type SubchartMode = 'auto' | 'real' | 'standin';
 

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { containerEnv, renderedSidecar } from '../../scripts/lib/sidecar.ts';
+import { containerEnv, renderedSidecar } from '../../scripts/lib/chart/sidecar.ts';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import type { Manifest } from './chart.ts';

@@ -3,7 +3,7 @@
  * the repository, the version and the ways to get that exact chart.
  */
 import { $, type Duration } from 'zx';
-import type { Dependency } from './chart.ts';
+import type { Dependency } from './assemble.ts';
 
 /** OCI location of the same chart, published next to the Helm repository. */
 export const BACKSTAGE_OCI = 'oci://ghcr.io/backstage/charts/backstage';
