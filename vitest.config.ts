@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          globalSetup: ['test/helpers/global-setup.ts'],
+          globalSetup: ['test/support/subchart-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },
@@ -23,7 +23,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      // SSO tier: real Keycloak, oauth2-proxy, PostgreSQL and Chromium on loopback (test/harness/).
+      // SSO tier: real Keycloak, oauth2-proxy, PostgreSQL and Chromium on loopback (test/support/).
       // One file at a time: the processes are heavy on 2 cores and share the tools cache.
       {
         test: {
@@ -38,10 +38,10 @@ export default defineConfig({
       {
         test: {
           // A real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-          // kwok) on loopback, started once per run by the global setup; see test/harness/controlplane.ts.
+          // kwok) on loopback, started once per run by the global setup; see test/support/control-plane.ts.
           name: 'api',
           include: ['test/api/**/*.test.ts'],
-          globalSetup: ['test/helpers/global-setup.ts', 'test/api/global-setup.ts'],
+          globalSetup: ['test/support/subchart-setup.ts', 'test/api/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
@@ -54,7 +54,7 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts', 'test/images/**/*.test.ts'],
-          globalSetup: ['test/helpers/global-setup.ts', 'test/cluster/global-setup.ts'],
+          globalSetup: ['test/support/subchart-setup.ts', 'test/cluster/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 900_000,

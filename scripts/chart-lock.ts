@@ -1,8 +1,8 @@
 /** npm run chart:lock: rewrites Chart.lock from Chart.yaml (exact versions only). */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chartMeta } from './lib/chart.ts';
-import { chartLock } from './lib/chartlock.ts';
+import { chartMeta } from './lib/chart/assemble.ts';
+import { chartLock } from './lib/chart/lock.ts';
 import { repoRoot } from './lib/paths.ts';
 
 const meta = await chartMeta();

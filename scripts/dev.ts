@@ -11,7 +11,7 @@
  */
 import { parseArgv } from 'zx';
 import { DEV_KEYCLOAK_ADMIN, DEV_USERS } from './lib/dev-credentials.ts';
-import { subchartFor } from './lib/release.ts';
+import { subchartFor } from './lib/chart/release.ts';
 import { ensureBackstageBuild } from './lib/run/backstage.ts';
 import { stopAllProcesses } from './lib/run/process.ts';
 import { startStack, type Stack } from './lib/run/stack.ts';

@@ -18,8 +18,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgv } from 'zx';
 import { stringify } from 'yaml';
-import { assembleChart, helmTemplate, objectKey, removeChart, resolveBackstageChart, type K8sObject, type SubchartMode } from './lib/chart.ts';
-import { referencedSecrets, Release, releaseHardening } from './lib/release.ts';
+import { assembleChart, helmTemplate, objectKey, removeChart, resolveBackstageChart, type K8sObject, type SubchartMode } from './lib/chart/assemble.ts';
+import { referencedSecrets, Release, releaseHardening } from './lib/chart/release.ts';
 
 /** Written into --out: the files the last render wrote, so the next one removes only those. */
 export const RENDER_MANIFEST = '.backstage-keycloak-render.json';

@@ -12,9 +12,9 @@
  * whose pods serve nothing). The public URL, issuer and client id are read from the release.
  */
 import { parseArgv } from 'zx';
-import { guardContext, loadKubeConfig } from './lib/kube.ts';
+import { guardContext, loadKubeConfig } from './lib/kube/client.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
-import { formatChecks, verifyHttp, verifyObjects, type Check } from './lib/verify.ts';
+import { formatChecks, verifyHttp, verifyObjects, type Check } from './lib/kube/verify.ts';
 
 export interface VerifyArgs {
   context?: string;

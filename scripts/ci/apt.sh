@@ -2,12 +2,12 @@
 # Idempotent Debian packages the test tiers need. Installs only what is missing, runs
 # `apt-get update` at most once, never pulls recommends. Add packages to the list below.
 #   postgresql  throwaway database for the SSO tier (scripts/lib/run/postgres.ts)
-#   chromium    headless browser driven by playwright-core (test/harness/browser.ts; chromium path in scripts/lib/run/apt.ts)
+#   chromium    headless browser driven by playwright-core (test/support/browser.ts; chromium path in scripts/lib/run/apt.ts)
 #   busybox     the `helm test` pod's shell and wget, run by the unit tier (test/unit/helm-test-pod.test.ts)
 #   debootstrap Debian rootfs trees the images are built from (scripts/images/debian.ts)
 #   docker.io   the Docker engine of the kind cluster tier (scripts/ci/docker.sh, scripts/kind/)
 #   redis-server the server-side session store of oauth2-proxy in the SSO tier (scripts/lib/run/redis.ts)
-#   nginx       the ingress stand-in in front of the kind cluster (test/harness/nginx.ts)
+#   nginx       the ingress stand-in in front of the kind cluster (test/support/nginx.ts)
 #   gcc libc6-dev libseccomp-dev pkg-config   cgo build of runc with static libseccomp, pause.c (scripts/kind/native-tools.ts)
 #   python3 python3-pip   pip installs the pinned mkdocs TechDocs runs (scripts/lib/tools/mkdocs.ts)
 set -euo pipefail

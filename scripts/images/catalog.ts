@@ -26,10 +26,9 @@ import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
 import { BACKEND_PLUGINS } from '../lib/run/backstage.ts';
-import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_VERSION } from '../lib/tools/index.ts';
+import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_VERSION, REGISTRY_VERSION } from '../lib/tools/index.ts';
 import { ensureDebianImage } from './debian.ts';
 import { imagesCacheDir, inspectImage, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
-import { REGISTRY_VERSION } from './tool-specs.ts';
 import { ensureMkdocs } from '../lib/tools/mkdocs.ts';
 
 export const DEFAULT_REGISTRY = 'localhost:5001';

@@ -14,7 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { assembleChart, chartMeta, resolveBackstageChart, type SubchartMode } from '../lib/chart.ts';
+import { assembleChart, chartMeta, resolveBackstageChart, type SubchartMode } from '../lib/chart/assemble.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { ensureTool } from '../lib/tools/index.ts';
 import { buildImages, checkRegistry, DEFAULT_REGISTRY, imageRef, type ImageName } from './catalog.ts';

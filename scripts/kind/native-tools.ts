@@ -9,11 +9,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
 import { repoRoot, toolsDir } from '../lib/paths.ts';
-import { KIND_KUBERNETES_VERSION } from './tool-specs.ts';
+import { KUBERNETES_VERSION, PAUSE_VERSION } from '../lib/tools/index.ts';
 import { seconds, type Log } from './util.ts';
-
-/** The pause version kubeadm v1.36.4 lists (cmd/kubeadm/app/constants: PauseVersion). */
-export const PAUSE_VERSION = '3.10.2';
 
 function cached(name: string, version: string): string {
   return path.join(toolsDir(), `${name}-${version}`, 'bin', name);
@@ -34,7 +31,7 @@ export async function ensurePause(log: Log): Promise<string> {
   const dl = await $({ cwd: wrapper, quiet: true, nothrow: true, env: { ...process.env, GOFLAGS: '-mod=readonly' } })`go mod download -json k8s.io/kubernetes`;
   if (!dl.ok) throw new Error(`go mod download k8s.io/kubernetes failed: ${dl.stderr.trim()}`);
   const info = JSON.parse(dl.stdout) as { Dir: string; Version: string };
-  if (info.Version !== KIND_KUBERNETES_VERSION) throw new Error(`tools/kubernetes pins k8s.io/kubernetes ${info.Version}, expected ${KIND_KUBERNETES_VERSION}`);
+  if (info.Version !== KUBERNETES_VERSION) throw new Error(`tools/kubernetes pins k8s.io/kubernetes ${info.Version}, expected ${KUBERNETES_VERSION}`);
   const src = path.join(info.Dir, 'build', 'pause', 'linux', 'pause.c');
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;

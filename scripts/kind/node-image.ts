@@ -2,8 +2,8 @@
  * The offline kind node image: `bk-kind-node:<kubernetes version>-<hash12>`, assembled without any
  * registry pull.
  *
- *   1. pinned binaries: Go builds through the tools mechanism (scripts/kind/tool-specs.ts and the
- *      control-plane specs of scripts/lib/tools/pins.ts; runc with cgo), pause (scripts/kind/native-tools.ts);
+ *   1. pinned binaries: Go builds through the tools mechanism (the kind node and control-plane
+ *      specs of scripts/lib/tools/pins.ts; runc with cgo), pause (scripts/kind/native-tools.ts);
  *   2. Debian rootfs images (scripts/kind/rootfs.ts, built by the image pipeline's Debian builder):
  *      `kind-node` (systemd and what kind's base image carries) and `kind-net` (iptables, ipset,
  *      conntrack, iproute2);
@@ -25,21 +25,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
-import { ensureTool, ETCD_VERSION, TOOLS } from '../lib/tools/index.ts';
-import { ensureDocker } from './docker.ts';
-import { ensureImage, imageRef, type BuiltImage, type ComponentImage } from './images.ts';
-import { ensurePause, PAUSE_VERSION } from './native-tools.ts';
-import { ensureRootfs, NET_ROOTFS, NODE_ROOTFS, rootfsRef } from './rootfs.ts';
 import {
   CNI_PLUGINS_VERSION,
   CONTAINERD_VERSION,
   COREDNS_VERSION,
   CRICTL_VERSION,
-  KIND_KUBERNETES_VERSION,
+  ensureTool,
+  ETCD_VERSION,
   KUBE_ROUTER_VERSION,
+  KUBERNETES_VERSION,
   LOCAL_PATH_PROVISIONER_VERSION,
+  PAUSE_VERSION,
   RUNC_VERSION,
-} from './tool-specs.ts';
+  TOOLS,
+} from '../lib/tools/index.ts';
+import { ensureDocker } from './docker.ts';
+import { ensureImage, imageRef, type BuiltImage, type ComponentImage } from './images.ts';
+import { ensurePause } from './native-tools.ts';
+import { ensureRootfs, NET_ROOTFS, NODE_ROOTFS, rootfsRef } from './rootfs.ts';
 import { hashInputs, imageInputs, INPUTS_LABEL, mib, run, seconds, step, type Log } from './util.ts';
 
 /** Bump when the assembly procedure changes. */
@@ -92,8 +95,8 @@ function versionsOf(names: string[]): Record<string, string> {
 function componentSpecs(bin: (name: string) => string, netRootfs: string): ComponentImage[] {
   const k8s = (name: string, from: string = 'scratch'): ComponentImage => ({
     name,
-    version: KIND_KUBERNETES_VERSION,
-    nodeRef: `registry.k8s.io/${name}:${KIND_KUBERNETES_VERSION}`,
+    version: KUBERNETES_VERSION,
+    nodeRef: `registry.k8s.io/${name}:${KUBERNETES_VERSION}`,
     from,
     files: { [bin(name)]: `/usr/local/bin/${name}` },
   });
@@ -117,14 +120,14 @@ function componentSpecs(bin: (name: string) => string, netRootfs: string): Compo
 export function planNodeImage(): NodeImagePlan {
   const hash = hashInputs({
     rev: NODE_REV,
-    kubernetes: KIND_KUBERNETES_VERSION,
+    kubernetes: KUBERNETES_VERSION,
     versions: { ...versionsOf([...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]), pause: PAUSE_VERSION },
     rootfs: [rootfsRef(NODE_ROOTFS).hash, rootfsRef(NET_ROOTFS).hash],
     images: componentSpecs((n) => n, 'net').map((s) => imageRef(s, {}).hash),
     nodeFiles: filesDigest(nodeFilesDir()),
     manifests: filesDigest(manifestsDir()),
   });
-  return { image: `bk-kind-node:${KIND_KUBERNETES_VERSION}-${hash.slice(0, 12)}`, hash };
+  return { image: `bk-kind-node:${KUBERNETES_VERSION}-${hash.slice(0, 12)}`, hash };
 }
 
 function render(text: string): string {
@@ -185,7 +188,7 @@ export async function ensureNodeImage(opts: { log: Log; force?: boolean }): Prom
 }
 
 async function buildBase(plan: NodeImagePlan, rootfs: string, bins: Record<string, string>, log: Log, force: boolean): Promise<string> {
-  const ref = `bk-kind-node-base:${KIND_KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`;
+  const ref = `bk-kind-node-base:${KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`;
   const have = await imageInputs(ref);
   if (!force && have?.inputs === plan.hash) {
     log(`    ${ref} is up to date`);
@@ -257,7 +260,7 @@ async function assembleNode(plan: NodeImagePlan, base: string, images: BuiltImag
     await exec(tagging);
     const list = await exec('ctr -n k8s.io images ls -q');
     log(`    node images: ${list.trim().split('\n').join(', ')}`);
-    await exec(`printf %s ${KIND_KUBERNETES_VERSION} > /kind/version`);
+    await exec(`printf %s ${KUBERNETES_VERSION} > /kind/version`);
     await exec('cat > /kind/manifests/default-storage.yaml', render(readFileSync(path.join(manifestsDir(), 'storage.yaml'), 'utf8')));
     await exec('cat > /kind/manifests/bk-network.yaml', render(readFileSync(path.join(manifestsDir(), 'network.yaml'), 'utf8')));
     // A clean stop, so the content store is consistent in the committed layer.
@@ -280,7 +283,7 @@ async function assembleNode(plan: NodeImagePlan, base: string, images: BuiltImag
 export function currentImageRefs(): Set<string> {
   const plan = planNodeImage();
   const net = rootfsRef(NET_ROOTFS).image;
-  const refs = new Set([plan.image, `bk-kind-node-base:${KIND_KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`, rootfsRef(NODE_ROOTFS).image, net]);
+  const refs = new Set([plan.image, `bk-kind-node-base:${KUBERNETES_VERSION}-${plan.hash.slice(0, 12)}`, rootfsRef(NODE_ROOTFS).image, net]);
   for (const spec of componentSpecs((n) => n, net)) refs.add(imageRef(spec, { ca: net }).ref);
   return refs;
 }
@@ -302,7 +305,7 @@ export async function pruneImages(log: Log): Promise<string[]> {
 
 /** For tests and diagnostics: the versions that went into the node image. */
 export const NODE_PINS = {
-  kubernetes: KIND_KUBERNETES_VERSION,
+  kubernetes: KUBERNETES_VERSION,
   containerd: CONTAINERD_VERSION,
   runc: RUNC_VERSION,
   crictl: CRICTL_VERSION,

@@ -1,18 +1,18 @@
 /**
  * The chart against a real Kubernetes API server (etcd, kube-apiserver, controller-manager,
- * scheduler, kwok node; see test/harness/controlplane.ts): install --wait, verify's object checks,
+ * scheduler, kwok node; see test/support/control-plane.ts): install --wait, verify's object checks,
  * upgrades, a rollback, uninstall, and the API server's strict validation of every object.
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { helmTemplate } from '../../scripts/lib/chart.ts';
-import { selector, waitFor } from '../../scripts/lib/kube.ts';
+import { helmTemplate } from '../../scripts/lib/chart/assemble.ts';
+import { selector, waitFor } from '../../scripts/lib/kube/client.ts';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { formatChecks, verifyObjects } from '../../scripts/lib/verify.ts';
-import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
-import { controlPlaneHelm, type ControlPlaneHelm } from '../helpers/control-plane-helm.ts';
+import { formatChecks, verifyObjects } from '../../scripts/lib/kube/verify.ts';
+import { chartDir, EXAMPLE_VALUES } from '../support/chart.ts';
+import { controlPlaneHelm, type ControlPlaneHelm } from '../support/control-plane-helm.ts';
 
 const NS = 'bk-api';
 const RELEASE = 'backstage';

@@ -3,7 +3,7 @@
  * Test files get its coordinates through vitest's provide/inject.
  */
 import type { TestProject } from 'vitest/node';
-import { startControlPlane } from '../harness/controlplane.ts';
+import { startControlPlane } from '../support/control-plane.ts';
 
 export interface ProvidedControlPlane {
   kubeconfig: string;

@@ -7,8 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { chartDir } from '../helpers/chart.ts';
-import { controlPlaneHelm, type ControlPlaneHelm } from '../helpers/control-plane-helm.ts';
+import { chartDir } from '../support/chart.ts';
+import { controlPlaneHelm, type ControlPlaneHelm } from '../support/control-plane-helm.ts';
 
 const NS = 'bk-api-pgdev';
 let kc: k8s.KubeConfig;

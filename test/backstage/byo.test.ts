@@ -31,8 +31,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSTAGE_DIR, requireBackstageBuild } from '../../scripts/lib/run/backstage.ts';
 import { freePort, httpOk, startProcess, waitUntil, type Managed } from '../../scripts/lib/run/process.ts';
-import { launchBrowser, screenshot } from '../harness/browser.ts';
-import { startTestIssuer, type TestIssuer } from '../harness/test-issuer.ts';
+import { launchBrowser, screenshot } from '../support/browser.ts';
+import { startTestIssuer, type TestIssuer } from '../support/test-issuer.ts';
 import { ALL_PROVIDERS, catalog, providerStatus, proxyToken, rawRequest } from './helpers.ts';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
-import { startTestIssuer, type TestIssuer } from '../harness/test-issuer.ts';
+import { startTestIssuer, type TestIssuer } from '../support/test-issuer.ts';
 import { ALL_PROVIDERS, providerStatus } from './helpers.ts';
 
 let bs: BackstageHandle;

@@ -25,12 +25,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, request } from '../../scripts/lib/http.ts';
-import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
+import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
-import { launchBrowser, screenshot } from '../harness/browser.ts';
-import { startNginx, type NginxHandle } from '../harness/nginx.ts';
+import { launchBrowser, screenshot } from '../support/browser.ts';
+import { startNginx, type NginxHandle } from '../support/nginx.ts';
 import { clusterApi } from './kube.ts';
 import { ProbePods } from './probe-pods.ts';
 

@@ -11,7 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryUp } from '../../scripts/images/registry.ts';
 import { REGISTRY } from '../../scripts/kind/cluster.ts';
-import { KIND_KUBERNETES_VERSION, KUBE_ROUTER_VERSION } from '../../scripts/kind/tool-specs.ts';
+import { KUBERNETES_VERSION, KUBE_ROUTER_VERSION } from '../../scripts/lib/tools/index.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { clusterApi } from './kube.ts';
 import { ProbePods } from './probe-pods.ts';
@@ -66,12 +66,12 @@ afterAll(async () => {
 });
 
 describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
-  it(`has a Ready node running Kubernetes ${KIND_KUBERNETES_VERSION}`, async () => {
+  it(`has a Ready node running Kubernetes ${KUBERNETES_VERSION}`, async () => {
     const nodes = (await core.listNode()).items;
     expect(nodes).toHaveLength(1);
     const node = nodes[0]!;
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(node.status?.nodeInfo?.kubeletVersion).toBe(KIND_KUBERNETES_VERSION);
+    expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES_VERSION);
     expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/2\.3\.4/);
     log(`create took ${(cluster.createMs / 1000).toFixed(1)}s${cluster.reused ? ' (reused)' : ''}`);
   });

@@ -23,7 +23,7 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 import { OAUTH2_PROXY_VERSION } from '../../scripts/lib/tools/index.ts';
 import { DEV_REALM_FILE } from '../../scripts/lib/dev-credentials.ts';
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { render, type Manifest } from '../helpers/chart.ts';
+import { render, type Manifest } from '../support/chart.ts';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { cleanup, createNetwork, dockerProblem, ensureImages, hostPort, inspect, logs, processUid, runContainer, waitFor } from './docker.ts';
 

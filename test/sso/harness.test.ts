@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readRealm } from '../../scripts/lib/run/keycloak.ts';
 import { argValue } from '../../scripts/lib/run/oauth2-proxy.ts';
-import { CookieJar, decodeJwt, loginFormAction, loginPageError, pkcePair } from '../harness/oidc.ts';
+import { CookieJar, decodeJwt, loginFormAction, loginPageError, pkcePair } from '../support/oidc.ts';
 import { masker } from '../../scripts/lib/run/process.ts';
 import { createHash } from 'node:crypto';
 

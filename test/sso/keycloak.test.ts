@@ -6,12 +6,12 @@
  * Nothing here is skipped: a missing tool fails with its name (CI=true) or is provisioned on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
+import { launchBrowser, screenshot, type BrowserHandle } from '../support/browser.ts';
 import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_COOKIE_SECRET, DEV_USERS, realmEnv } from '../../scripts/lib/dev-credentials.ts';
-import { startEchoUpstream, type EchoUpstream } from '../harness/echo-upstream.ts';
+import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.ts';
 import { startKeycloak, type KeycloakHandle } from '../../scripts/lib/run/keycloak.ts';
 import { oauth2ProxyBinary, startOauth2Proxy, type Oauth2ProxyHandle } from '../../scripts/lib/run/oauth2-proxy.ts';
-import { codeLogin, decodeJwt, discover, type CodeLoginOptions } from '../harness/oidc.ts';
+import { codeLogin, decodeJwt, discover, type CodeLoginOptions } from '../support/oidc.ts';
 import { freePort } from '../../scripts/lib/run/process.ts';
 
 const tierStart = Date.now();

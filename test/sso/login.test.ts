@@ -9,10 +9,10 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, location, request } from '../../scripts/lib/http.ts';
-import { loginFormAction } from '../../scripts/lib/keycloak-page.ts';
-import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login.ts';
-import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../harness/browser.ts';
-import { addOptionalClientScope } from '../harness/keycloak-admin.ts';
+import { loginFormAction } from '../../scripts/lib/login/keycloak-page.ts';
+import { anonymousRedirect, backstageIdentity, LoginError, loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
+import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../support/browser.ts';
+import { addOptionalClientScope } from '../support/keycloak-admin.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 import { rawRequest } from '../backstage/helpers.ts';
 

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, location, request } from '../../scripts/lib/http.ts';
-import { loginFormAction } from '../../scripts/lib/keycloak-page.ts';
-import { completeNative, loginNative, nativeRefresh, nativeStart, type NativeProvider } from '../../scripts/lib/login-native.ts';
-import { LoginError } from '../../scripts/lib/login.ts';
+import { loginFormAction } from '../../scripts/lib/login/keycloak-page.ts';
+import { completeNative, loginNative, nativeRefresh, nativeStart, type NativeProvider } from '../../scripts/lib/login/native.ts';
+import { LoginError } from '../../scripts/lib/login/proxy.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
-import { launchBrowser, screenshot, type BrowserHandle } from '../harness/browser.ts';
-import { addOptionalClientScope } from '../harness/keycloak-admin.ts';
+import { launchBrowser, screenshot, type BrowserHandle } from '../support/browser.ts';
+import { addOptionalClientScope } from '../support/keycloak-admin.ts';
 
 const { alice, bob } = DEV_USERS;
 const MODES = (process.env.BK_NATIVE_MODES ?? 'oidc,oauth2').split(',').map((m) => m.trim()) as NativeProvider[];

@@ -12,9 +12,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { request } from '../../scripts/lib/http.ts';
-import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login.ts';
+import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
-import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../harness/browser.ts';
+import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../support/browser.ts';
 
 let stack: Stack;
 let browser: BrowserHandle;

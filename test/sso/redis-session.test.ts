@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { request } from '../../scripts/lib/http.ts';
-import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login.ts';
+import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
 const PASSWORD = 'sso-redis-password-NOT-REAL';

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { chartMeta, helmTemplate } from '../../scripts/lib/chart.ts';
-import { chartLock, lockDigest } from '../../scripts/lib/chartlock.ts';
+import { chartMeta, helmTemplate } from '../../scripts/lib/chart/assemble.ts';
+import { chartLock, lockDigest } from '../../scripts/lib/chart/lock.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { backstageChart, chartDir, EXAMPLE_VALUES, render } from '../helpers/chart.ts';
+import { backstageChart, chartDir, EXAMPLE_VALUES, render } from '../support/chart.ts';
 
 async function checksums(opts: Parameters<typeof render>[0] = {}): Promise<{ secret: string; config: string; appConfig: string }> {
   const a = (await render(opts)).deployment().spec!.template.metadata!.annotations!;

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { V1Container } from '@kubernetes/client-node';
-import { helmTemplate } from '../../scripts/lib/chart.ts';
-import { Release } from '../../scripts/lib/release.ts';
+import { helmTemplate } from '../../scripts/lib/chart/assemble.ts';
+import { Release } from '../../scripts/lib/chart/release.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
-import { chartDir, EXAMPLE_VALUES, envOf, render, renderError } from '../helpers/chart.ts';
+import { chartDir, EXAMPLE_VALUES, envOf, render, renderError } from '../support/chart.ts';
 
 const MODES = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'] as const;
 const NATIVE = new Set(['oidc', 'oauth2']);

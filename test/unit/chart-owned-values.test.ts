@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { render, renderError } from '../helpers/chart.ts';
-import { configTest } from '../helpers/oauth2-proxy-server.ts';
+import { render, renderError } from '../support/chart.ts';
+import { configTest } from '../support/oauth2-proxy.ts';
 
 type Values = Record<string, any>;
 

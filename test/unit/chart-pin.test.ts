@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { chartMeta, STANDIN_DIR } from '../../scripts/lib/chart.ts';
-import { BACKSTAGE_OCI, buildDependency } from '../../scripts/lib/chart-dependency.ts';
+import { chartMeta, STANDIN_DIR } from '../../scripts/lib/chart/assemble.ts';
+import { BACKSTAGE_OCI, buildDependency } from '../../scripts/lib/chart/dependency.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { freePort } from '../helpers/oauth2-proxy-server.ts';
+import { freePort } from '../support/oauth2-proxy.ts';
 
 async function pin() {
   return (await chartMeta()).dependencies.find((d) => d.name === 'backstage')!;

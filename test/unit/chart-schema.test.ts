@@ -4,8 +4,8 @@
  * block is left to the upstream schema; the globals the upstream charts read stay allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { render, renderError } from '../helpers/chart.ts';
-import { dryRunInstall } from '../helpers/install.ts';
+import { render, renderError } from '../support/chart.ts';
+import { dryRunInstall } from '../support/install.ts';
 
 describe('values.schema.json, closed where the chart owns the values', () => {
   it('a misspelt key (global.keycloak.issuerURL) fails the install with Helm\'s schema error naming it', async () => {

@@ -1,9 +1,9 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../../scripts/lib/oauth2-proxy-rules.ts';
-import { hardeningProblems } from '../../scripts/lib/release.ts';
-import { render, type Manifest } from '../helpers/chart.ts';
+import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../../scripts/lib/chart/oauth2-proxy-rules.ts';
+import { hardeningProblems } from '../../scripts/lib/chart/release.ts';
+import { render, type Manifest } from '../support/chart.ts';
 
 const SECRETS = ['example-client-secret-NOT-REAL', 'fake-cookie-secret-for-docs-0001'];
 
@@ -41,7 +41,7 @@ describe('hardened pods', () => {
     for (const { owner, spec } of pods) {
       for (const c of [...(spec.initContainers ?? []), ...spec.containers] as V1Container[]) {
         const where = `${owner} container ${c.name}`;
-        // The rules npm run render and npm run verify apply (scripts/lib/release.ts).
+        // The rules npm run render and npm run verify apply (scripts/lib/chart/release.ts).
         expect(hardeningProblems(c, spec), where).toEqual([]);
         expect(c.resources?.limits?.memory, `${where} memory limit`).toBeTruthy();
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, renderError, USER_VALUES } from '../helpers/chart.ts';
+import { render, renderError, USER_VALUES } from '../support/chart.ts';
 
 /** Each case: values on top of the example, and the message that must name the value and the fix. */
 const cases: { name: string; values?: Record<string, unknown>; set?: string[]; message: RegExp }[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { envOf, render } from '../helpers/chart.ts';
+import { envOf, render } from '../support/chart.ts';
 
 const ISSUER = 'https://keycloak.example.com/realms/backstage';
 const CM = 'backstage-oauth2-proxy';

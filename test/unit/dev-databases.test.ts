@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { render, renderError } from '../helpers/chart.ts';
+import { render, renderError } from '../support/chart.ts';
 
 const KIND = path.join(repoRoot, 'values', 'kind.yaml');
 const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');

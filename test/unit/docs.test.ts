@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { render } from '../helpers/chart.ts';
+import { render } from '../support/chart.ts';
 import { parse as parseYaml } from 'yaml';
 import { expectedReadme, expectedSchema, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
-import { parseModifiers, valuesSchema } from '../../scripts/lib/values-schema.ts';
+import { parseModifiers, valuesSchema } from '../../scripts/lib/chart/values-schema.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 /** Leaf keys of values.yaml that users set (lists and the pre-wired subchart blocks count as one). */

@@ -16,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { render } from '../helpers/chart.ts';
-import { freePort, startProxy, type RunningProxy } from '../helpers/oauth2-proxy-server.ts';
+import { render } from '../support/chart.ts';
+import { freePort, startProxy, type RunningProxy } from '../support/oauth2-proxy.ts';
 
 interface Seen {
   method: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { envOf, render } from '../helpers/chart.ts';
+import { envOf, render } from '../support/chart.ts';
 
 const GITOPS = path.join(repoRoot, 'values', 'gitops-example.yaml');
 const KIND = path.join(repoRoot, 'values', 'kind.yaml');

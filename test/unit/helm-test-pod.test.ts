@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { render, renderError, type Manifest } from '../helpers/chart.ts';
-import { startProxy } from '../helpers/oauth2-proxy-server.ts';
+import { render, renderError, type Manifest } from '../support/chart.ts';
+import { startProxy } from '../support/oauth2-proxy.ts';
 
 const KEYCLOAK = 'https://127.0.0.1:9';
 

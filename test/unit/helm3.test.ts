@@ -1,8 +1,8 @@
 /** The chart under Helm 3 (3.18+ validates draft 2020-12 schemas strictly, like Helm 4). */
 import { describe, expect, it } from 'vitest';
-import { helmTemplate } from '../../scripts/lib/chart.ts';
+import { helmTemplate } from '../../scripts/lib/chart/assemble.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
-import { chartDir, EXAMPLE_VALUES } from '../helpers/chart.ts';
+import { chartDir, EXAMPLE_VALUES } from '../support/chart.ts';
 
 async function both(opts: Parameters<typeof helmTemplate>[1]) {
   const dir = await chartDir();

@@ -1,6 +1,6 @@
 /** global.imageRegistry moves every image of the release (mirrors, air-gapped installs). */
 import { describe, expect, it } from 'vitest';
-import { render, renderError } from '../helpers/chart.ts';
+import { render, renderError } from '../support/chart.ts';
 
 const MIRROR = 'mirror.example.com:5000/proxy';
 

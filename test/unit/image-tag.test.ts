@@ -65,7 +65,7 @@ describe('Backstage image tag', () => {
 
 describe('kind values: every image from the local registry', () => {
   it('points each image the chart runs at localhost:5001 (nothing pulled from a public registry)', async () => {
-    const { render } = await import('../helpers/chart.ts');
+    const { render } = await import('../support/chart.ts');
     const m = await render({ noExample: true, valuesFiles: [path.join(repoRoot, 'values', 'kind.yaml')] });
     const images = new Set<string>();
     for (const o of m.objects) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1PodSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { render, renderError, type Manifest } from '../helpers/chart.ts';
+import { render, renderError, type Manifest } from '../support/chart.ts';
 
 const KIND = path.join(repoRoot, 'values', 'kind.yaml');
 const BACKSTAGE_POD = { 'app.kubernetes.io/name': 'backstage', 'app.kubernetes.io/instance': 'backstage', 'app.kubernetes.io/component': 'backstage' };

@@ -1,6 +1,6 @@
 /** What `helm install` prints (NOTES.txt), per sign-in mode and setting. */
 import { describe, expect, it } from 'vitest';
-import { dryRunInstall } from '../helpers/install.ts';
+import { dryRunInstall } from '../support/install.ts';
 
 describe('NOTES', () => {
   it('oauth2Proxy mode names the oauth2Proxy provider\'s refresh endpoint', async () => {

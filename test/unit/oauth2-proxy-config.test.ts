@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
-import { envOf, render, type Manifest } from '../helpers/chart.ts';
-import { configTest as proxyConfigTest } from '../helpers/oauth2-proxy-server.ts';
+import { envOf, render, type Manifest } from '../support/chart.ts';
+import { configTest as proxyConfigTest } from '../support/oauth2-proxy.ts';
 
 /** The sidecar's environment exactly as Kubernetes would build it from the rendered objects. */
 function sidecarEnv(m: Manifest): Record<string, string> {

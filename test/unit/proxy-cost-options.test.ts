@@ -4,8 +4,8 @@
  * logging, and the Go runtime's GOGC/GOMEMLIMIT. Defaults render nothing new.
  */
 import { describe, expect, it } from 'vitest';
-import { envOf, render, renderError } from '../helpers/chart.ts';
-import { configTest } from '../helpers/oauth2-proxy-server.ts';
+import { envOf, render, renderError } from '../support/chart.ts';
+import { configTest } from '../support/oauth2-proxy.ts';
 
 const REDIS = { type: 'redis', redis: { url: 'redis://redis-master.redis.svc:6379', password: 'redis-pass-NOT-REAL' } };
 const cm = (m: Awaited<ReturnType<typeof render>>) => m.configMap('backstage-oauth2-proxy').data!;

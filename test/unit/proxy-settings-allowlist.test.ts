@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
-import { render, renderError } from '../helpers/chart.ts';
+import { render, renderError } from '../support/chart.ts';
 
 interface Flag {
   flag: string;

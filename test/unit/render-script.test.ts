@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { backstageChart, EXAMPLE_VALUES } from '../helpers/chart.ts';
+import { backstageChart, EXAMPLE_VALUES } from '../support/chart.ts';
 
 const tmp: string[] = [];
 afterAll(async () => Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true }))));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sidecarLaunch } from '../../scripts/lib/sidecar.ts';
-import { render } from '../helpers/chart.ts';
+import { sidecarLaunch } from '../../scripts/lib/chart/sidecar.ts';
+import { render } from '../support/chart.ts';
 
 const LOCAL = { proxyPort: 14180, metricsPort: 14181, publicOrigin: 'http://localhost:14180', keycloakOrigin: 'http://127.0.0.1:18080', backstageOrigin: 'http://127.0.0.1:17007' };
 

@@ -3,7 +3,7 @@
  * techdocs-cli) and stored, rendered into Backstage's techdocs.* configuration.
  */
 import { describe, expect, it } from 'vitest';
-import { render, renderError } from '../helpers/chart.ts';
+import { render, renderError } from '../support/chart.ts';
 
 describe('global.techdocs', () => {
   it('default: built in the pod, published to its local directory (the image keeps publishDirectory)', async () => {

@@ -9,8 +9,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { render, type Manifest } from '../helpers/chart.ts';
-import { configTest } from '../helpers/oauth2-proxy-server.ts';
+import { render, type Manifest } from '../support/chart.ts';
+import { configTest } from '../support/oauth2-proxy.ts';
 
 const SEED = Number(process.env.BK_FC_SEED ?? 20261201);
 const RUNS = Number(process.env.BK_FC_RUNS ?? 50);

@@ -1,5 +1,5 @@
 // Pins the CNI plugin builds for the kind node image: bridge, ptp, loopback, host-local, portmap.
-// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts) as cni-<plugin>.
+// Built by scripts/lib/tools/ (specs in scripts/lib/tools/pins.ts) as cni-<plugin>.
 
 //go:build tools
 

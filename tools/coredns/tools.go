@@ -1,5 +1,5 @@
 // Pins the CoreDNS build (the DNS server kubeadm deploys) for the kind node image.
-// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts).
+// Built by scripts/lib/tools/ (specs in scripts/lib/tools/pins.ts).
 
 //go:build tools
 

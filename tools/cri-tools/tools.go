@@ -1,5 +1,5 @@
 // Pins the crictl build for the kind node image (sigs.k8s.io/cri-tools/cmd/crictl).
-// Built by scripts/lib/tools.ts (specs in scripts/kind/tool-specs.ts).
+// Built by scripts/lib/tools/ (specs in scripts/lib/tools/pins.ts).
 
 //go:build tools
 

@@ -3,7 +3,7 @@
 // kube-proxy} (kind node) at the required module version. k8s.io/kubernetes points
 // its k8s.io/* staging modules at ./staging with replace directives, which only apply inside that
 // repository; go.mod here requires and replaces each of them with the matching published v0.x.y.
-// Built by scripts/lib/tools.ts into the tools cache; see README "Tools".
+// Built by scripts/lib/tools/ into the tools cache; see README "Tools".
 
 //go:build tools
 

@@ -1,5 +1,5 @@
 // Pins the oauth2-proxy build: `go build` of the main package of the required module version.
-// Built by scripts/lib/tools.ts into the tools cache; see README "Tools".
+// Built by scripts/lib/tools/ into the tools cache; see README "Tools".
 
 //go:build tools
 

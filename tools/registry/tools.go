@@ -1,5 +1,5 @@
 // Pins the OCI registry build: `go build` of distribution's cmd/registry at the required module
-// version. Built by scripts/lib/tools.ts into the tools cache; see tools/README.md.
+// version. Built by scripts/lib/tools/ into the tools cache; see tools/README.md.
 
 //go:build tools
 

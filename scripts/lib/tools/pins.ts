@@ -7,8 +7,6 @@
  * end, next to the binaries.
  */
 import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
-import { REGISTRY_TOOL } from '../../images/tool-specs.ts';
-import { KIND_NODE_TOOLS } from '../../kind/tool-specs.ts';
 
 export const HELM_VERSION = 'v4.2.4';
 export const OAUTH2_PROXY_VERSION = 'v7.15.6';
@@ -67,6 +65,110 @@ function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpe
   };
 }
 // ---- end control plane versions --------------------------------------------------------------
+
+// ---- image pipeline: the local OCI registry --------------------------------------------------
+// registry: the CNCF `distribution` OCI registry (github.com/distribution/distribution/v3
+// cmd/registry), pinned by tools/registry/go.mod; it serves the local registry on 127.0.0.1:5001
+// that the images and the packaged chart are pushed to (scripts/images/).
+export const REGISTRY_VERSION = 'v3.1.2';
+
+const REGISTRY_TOOL: ToolSpec = {
+  name: 'registry',
+  version: REGISTRY_VERSION,
+  versionArgs: ['--version'],
+  // Prints e.g. "registry github.com/distribution/distribution/v3 v3.1.2". Only the pinned release:
+  // it is copied into an image whose tag names that version.
+  accepts: (r) => r.trim().endsWith(` ${REGISTRY_VERSION}`),
+  wants: `registry (distribution) ${REGISTRY_VERSION}`,
+  go: {
+    wrapper: 'tools/registry',
+    pkg: 'github.com/distribution/distribution/v3/cmd/registry',
+    // As distribution's Makefile stamps a release build.
+    ldflags: [`-X github.com/distribution/distribution/v3/version.version=${REGISTRY_VERSION}`],
+  },
+  // No download fallback: the project publishes no pinned checksum for the release archives.
+};
+// ---- end image pipeline ----------------------------------------------------------------------
+
+// ---- the offline kind node image (issue 9; scripts/kind/) ------------------------------------
+// The node agent and bootstrapper (Kubernetes: KUBERNETES_VERSION above), the container runtime, the
+// CNI plugins and the programs of the add-on images, built by the same mechanism (wrapper modules
+// under tools/, CGO_ENABLED=0, -mod=readonly, -trimpath, -s -w) into the shared tools cache.
+// None of them is ever taken from PATH: the node image must carry exactly these pins (a PATH
+// containerd is Debian's 1.6, a PATH kubectl any version). runc builds with cgo and Debian's static
+// libseccomp (gcc, libseccomp-dev: scripts/ci/apt.sh); pause is C (scripts/kind/native-tools.ts).
+export const CONTAINERD_VERSION = 'v2.3.4';
+export const RUNC_VERSION = 'v1.4.3';
+export const CRICTL_VERSION = 'v1.36.0';
+export const CNI_PLUGINS_VERSION = 'v1.9.1';
+export const COREDNS_VERSION = 'v1.14.2';
+/** v0.0.34 (what kind v0.33.0 ships) is refused by the Go module proxy (403); v0.0.30 is served. */
+export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
+/** The only kube-router v2 release the Go module proxy serves (v2.1.1+ and v2.0.x answer 403). */
+export const KUBE_ROUTER_VERSION = 'v2.1.0';
+/** The pause version kubeadm of KUBERNETES_VERSION lists (cmd/kubeadm/app/constants: PauseVersion). */
+export const PAUSE_VERSION = '3.10.2';
+
+function nodeTool(name: string, version: string, wrapper: string, pkg: string, ldflags: string[] = [], versionArgs = ['--version']): ToolSpec {
+  return {
+    name,
+    version,
+    versionArgs,
+    accepts: () => false,
+    wants: `${name} ${version} (pinned build for the kind node image)`,
+    go: { wrapper, pkg, ldflags },
+  };
+}
+
+const k8s = (name: string) => nodeTool(name, KUBERNETES_VERSION, 'tools/kubernetes', `k8s.io/kubernetes/cmd/${name}`, kubeVersionLdflags(KUBERNETES_VERSION));
+
+const containerdLdflags = [
+  `-X github.com/containerd/containerd/v2/version.Version=${CONTAINERD_VERSION}`,
+  '-X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2',
+];
+const containerd = (name: string) => nodeTool(name, CONTAINERD_VERSION, 'tools/containerd', `github.com/containerd/containerd/v2/cmd/${name}`, containerdLdflags);
+
+/** CNI plugins are cached as cni-<plugin>; the node image installs them under their own names. */
+const cni = (plugin: string, dir: 'main' | 'ipam' | 'meta') =>
+  nodeTool(`cni-${plugin}`, CNI_PLUGINS_VERSION, 'tools/cni-plugins', `github.com/containernetworking/plugins/plugins/${dir}/${plugin}`, [
+    `-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${CNI_PLUGINS_VERSION}`,
+  ]);
+
+export const KIND_NODE_TOOLS: Record<string, ToolSpec> = {
+  kubelet: k8s('kubelet'),
+  kubeadm: { ...k8s('kubeadm'), versionArgs: ['version', '-o', 'short'] },
+  kubectl: { ...k8s('kubectl'), versionArgs: ['version', '--client'] },
+  'kube-proxy': k8s('kube-proxy'),
+  containerd: containerd('containerd'),
+  'containerd-shim-runc-v2': { ...containerd('containerd-shim-runc-v2'), versionArgs: ['-v'] },
+  ctr: containerd('ctr'),
+  // runc as its Makefile builds it for a static release: cgo, seccomp, netgo/osusergo.
+  runc: {
+    ...nodeTool('runc', RUNC_VERSION, 'tools/runc', 'github.com/opencontainers/runc', [`-X main.version=${RUNC_VERSION.replace(/^v/, '')}`]),
+    go: {
+      wrapper: 'tools/runc',
+      pkg: 'github.com/opencontainers/runc',
+      ldflags: [`-X main.version=${RUNC_VERSION.replace(/^v/, '')}`],
+      cgo: { tags: ['seccomp', 'netgo', 'osusergo', 'urfave_cli_no_docs'] },
+    },
+    wants: `runc ${RUNC_VERSION} (pinned cgo build for the kind node image; needs gcc and libseccomp-dev)`,
+  },
+  crictl: nodeTool('crictl', CRICTL_VERSION, 'tools/cri-tools', 'sigs.k8s.io/cri-tools/cmd/crictl', [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}`]),
+  'cni-bridge': cni('bridge', 'main'),
+  'cni-ptp': cni('ptp', 'main'),
+  'cni-loopback': cni('loopback', 'main'),
+  'cni-host-local': cni('host-local', 'ipam'),
+  'cni-portmap': cni('portmap', 'meta'),
+  // CoreVersion is a constant in coremain; nothing to stamp.
+  coredns: nodeTool('coredns', COREDNS_VERSION, 'tools/coredns', 'github.com/coredns/coredns', [], ['-version']),
+  'local-path-provisioner': nodeTool('local-path-provisioner', LOCAL_PATH_PROVISIONER_VERSION, 'tools/local-path-provisioner', 'github.com/rancher/local-path-provisioner', [
+    `-X main.VERSION=${LOCAL_PATH_PROVISIONER_VERSION}`,
+  ]),
+  'kube-router': nodeTool('kube-router', KUBE_ROUTER_VERSION, 'tools/kube-router', 'github.com/cloudnativelabs/kube-router/v2/cmd/kube-router', [
+    `-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${KUBE_ROUTER_VERSION}`,
+  ]),
+};
+// ---- end kind node image ---------------------------------------------------------------------
 
 export const TOOLS: Record<string, ToolSpec> = {
   helm: {
@@ -183,8 +285,8 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
-  registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (scripts/images/tool-specs.ts)
-  ...KIND_NODE_TOOLS, // the offline kind node image (scripts/kind/tool-specs.ts)
+  registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (above)
+  ...KIND_NODE_TOOLS, // the offline kind node image (above)
 };
 
 

@@ -11,7 +11,7 @@
 import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodSpec, V1Secret, V1Service } from '@kubernetes/client-node';
 import { rmSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { assembleChart, helmTemplate, objectKey, resolveBackstageChart, type K8sObject, type RenderOptions, type SubchartMode, type SubchartSource } from './chart.ts';
+import { assembleChart, helmTemplate, objectKey, resolveBackstageChart, type K8sObject, type RenderOptions, type SubchartMode, type SubchartSource } from './assemble.ts';
 
 export type { K8sObject };
 

@@ -10,8 +10,8 @@
  *                                                           posting the result to the opener
  *   GET  <app>/api/auth/<provider>/refresh                 what the app then reads (the identity)
  */
-import { CookieJar, location, request, type HttpResponse } from './http.ts';
-import { LoginError, type BackstageIdentity } from './login.ts';
+import { CookieJar, location, request, type HttpResponse } from '../http.ts';
+import { LoginError, type BackstageIdentity } from './proxy.ts';
 import { loginFormAction, loginPageError } from './keycloak-page.ts';
 
 export type NativeProvider = 'oidc' | 'oauth2';

@@ -6,15 +6,15 @@
 import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { CookieJar } from './http.ts';
-import { loginNative, nativeStart, type NativeProvider } from './login-native.ts';
-import { loginThroughProxy, anonymousRedirect } from './login.ts';
-import { request } from './http.ts';
-import { cookieKeyBytes, VALID_KEY_LENGTHS } from './oauth2-proxy-rules.ts';
-import { OAUTH2_PROXY_VERSION } from './tools/index.ts';
-import { selector } from './kube.ts';
-import { notYet, poll } from './poll.ts';
-import { hardeningProblems } from './release.ts';
+import { CookieJar } from '../http.ts';
+import { loginNative, nativeStart, type NativeProvider } from '../login/native.ts';
+import { loginThroughProxy, anonymousRedirect } from '../login/proxy.ts';
+import { request } from '../http.ts';
+import { cookieKeyBytes, VALID_KEY_LENGTHS } from '../chart/oauth2-proxy-rules.ts';
+import { OAUTH2_PROXY_VERSION } from '../tools/index.ts';
+import { selector } from './client.ts';
+import { notYet, poll } from '../poll.ts';
+import { hardeningProblems } from '../chart/release.ts';
 
 export interface Check {
   name: string;

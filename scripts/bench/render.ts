@@ -11,9 +11,9 @@ import { parseArgv } from 'zx';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { assembleChart, removeChart, resolveBackstageChart, type SubchartMode } from './lib/chart.ts';
-import { ensureTool } from './lib/tools/index.ts';
-import { repoRoot } from './lib/paths.ts';
+import { assembleChart, removeChart, resolveBackstageChart, type SubchartMode } from '../lib/chart/assemble.ts';
+import { ensureTool } from '../lib/tools/index.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@
  * A bench-only oauth2-proxy build that serves Go's pprof: the pinned version from the same wrapper
  * module (tools/oauth2-proxy, go.mod/go.sum, -mod=readonly) and the same flags as the tools cache's
  * build (scripts/lib/tools/install.ts: -trimpath, -s -w, the version ldflag, CGO_ENABLED=0), plus
- * one file in package main (scripts/bench/oauth2-proxy-pprof.go: net/http/pprof on $BK_PPROF_ADDR
+ * one file in package main (scripts/lib/bench/oauth2-proxy-pprof.go: net/http/pprof on $BK_PPROF_ADDR
  * when set). Go refuses an -overlay beneath the module cache, so the main package's files (from the
  * module cache, same version) are copied with that file into a temporary package inside the wrapper
  * module, built there and deleted. Never the product build: it lives in the tools cache
@@ -13,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
-import { repoRoot, toolsDir } from './paths.ts';
-import { OAUTH2_PROXY_VERSION, TOOLS, which } from './tools/index.ts';
+import { repoRoot, toolsDir } from '../paths.ts';
+import { OAUTH2_PROXY_VERSION, TOOLS, which } from '../tools/index.ts';
 
 export async function pprofOauth2ProxyBinary(log: (l: string) => void = console.error): Promise<string> {
   const dest = path.join(toolsDir(), `oauth2-proxy-${OAUTH2_PROXY_VERSION}-pprof`, 'bin', 'oauth2-proxy');
@@ -32,7 +32,7 @@ export async function pprofOauth2ProxyBinary(log: (l: string) => void = console.
     await mkdir(pkgDir);
     for (const f of await readdir(dir)) if (f.endsWith('.go') && !f.endsWith('_test.go')) await copyFile(path.join(dir, f), path.join(pkgDir, f));
     await cp(path.join(dir, 'static'), path.join(pkgDir, 'static'), { recursive: true });
-    await copyFile(path.join(repoRoot, 'scripts/bench/oauth2-proxy-pprof.go'), path.join(pkgDir, 'zz_bk_pprof.go'));
+    await copyFile(path.join(repoRoot, 'scripts/lib/bench/oauth2-proxy-pprof.go'), path.join(pkgDir, 'zz_bk_pprof.go'));
     await mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.tmp-${process.pid}`;
     const t0 = Date.now();
@@ -51,7 +51,7 @@ export async function pprofOauth2ProxyBinary(log: (l: string) => void = console.
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) console.log(await pprofOauth2ProxyBinary());
 
 /**
- * The floor of bench:proxy --floor: scripts/bench/bare-proxy.go (Go's httputil.ReverseProxy alone,
+ * The floor of bench:proxy --floor: scripts/lib/bench/bare-proxy.go (Go's httputil.ReverseProxy alone,
  * standard library only) built with the same Go and flags into the tools cache.
  */
 export async function bareProxyBinary(log: (l: string) => void = console.error): Promise<string> {
@@ -62,8 +62,8 @@ export async function bareProxyBinary(log: (l: string) => void = console.error):
   if (existsSync(dest)) return dest;
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
-  log(`bench: building scripts/bench/bare-proxy.go with ${goVersion}`);
-  const out = await $({ cwd: path.join(repoRoot, 'scripts/bench'), quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off' } })`${goBin} build -trimpath -ldflags=${'-s -w'} -o ${tmp} bare-proxy.go`;
+  log(`bench: building scripts/lib/bench/bare-proxy.go with ${goVersion}`);
+  const out = await $({ cwd: path.join(repoRoot, 'scripts/lib/bench'), quiet: true, nothrow: true, env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off' } })`${goBin} build -trimpath -ldflags=${'-s -w'} -o ${tmp} bare-proxy.go`;
   if (!out.ok) throw new Error(`bench: building bare-proxy.go failed: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   await rename(tmp, dest);
   return dest;

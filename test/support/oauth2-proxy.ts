@@ -3,14 +3,16 @@
  * renders: the sidecar's args and the env Kubernetes would build from the rendered ConfigMap and
  * Secret. Only the listen addresses move to free loopback ports. Outbound HTTP(S) is sent to a
  * closed loopback port, so nothing leaves the machine even if a configuration asked it to.
+ * `configTest` checks the configuration (`--config-test`); `startProxy` runs it through the one
+ * oauth2-proxy launcher, scripts/lib/run/oauth2-proxy.ts (also behind npm run dev and the sso tier).
  */
 import type { V1Container } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { containerEnv, renderedSidecar } from '../../scripts/lib/sidecar.ts';
+import { containerEnv, renderedSidecar } from '../../scripts/lib/chart/sidecar.ts';
+import { startOauth2Proxy } from '../../scripts/lib/run/oauth2-proxy.ts';
 import { freePort } from '../../scripts/lib/run/process.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import type { Manifest } from './chart.ts';
@@ -73,11 +75,13 @@ export async function configTest(m: Manifest): Promise<{ ok: boolean; output: st
 export interface RunningProxy {
   url: string;
   stop(): Promise<void>;
+  /** The proxy's output so far (secrets masked). */
   output(): string;
 }
 
 /**
- * Starts the rendered sidecar on a free loopback port and waits until it answers /ping. `upstream`
+ * Starts the rendered sidecar on a free loopback port with the one oauth2-proxy launcher
+ * (scripts/lib/run/oauth2-proxy.ts: exactly these args and env, waits for /ready). `upstream`
  * replaces Backstage's loopback address (http://127.0.0.1:7007/) in the env and the alpha config.
  */
 export async function startProxy(m: Manifest, opts: { upstream?: string; env?: Record<string, string> } = {}): Promise<RunningProxy> {
@@ -93,7 +97,6 @@ export async function startProxy(m: Manifest, opts: { upstream?: string; env?: R
 }
 
 async function startProxyOnce(m: Manifest, opts: { upstream?: string; env?: Record<string, string> }): Promise<RunningProxy> {
-  const extraEnv = opts.env ?? {};
   const bin = await ensureTool('oauth2-proxy');
   const { args, env, dir } = await sidecarProcess(m);
   const port = await freePort();
@@ -109,32 +112,19 @@ async function startProxyOnce(m: Manifest, opts: { upstream?: string; env?: Reco
     if (opts.upstream) text = text.replace('http://127.0.0.1:7007/', opts.upstream);
     await writeFile(file, text);
   }
-  let log = '';
-  const child: ChildProcess = spawn(bin, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+  let proxy;
+  try {
+    proxy = await startOauth2Proxy({ bin, args, env: { ...env, ...opts.env }, log: () => {}, startTimeoutMs: 20_000 });
+  } catch (e) {
     await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`oauth2-proxy exited (${child.exitCode}) before answering /ping:\n${log}`);
-    }
-    const ok = await fetch(`${url}/ping`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`oauth2-proxy did not answer ${url}/ping within 20 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    throw e;
   }
-  return { url, stop, output: () => log };
+  return {
+    url: proxy.url,
+    output: () => proxy.logs().join('\n'),
+    stop: async () => {
+      await proxy.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

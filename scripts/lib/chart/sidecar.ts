@@ -6,7 +6,7 @@
  * rewrite is returned so callers can report it.
  */
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
-import type { K8sObject } from './chart.ts';
+import type { K8sObject } from './assemble.ts';
 import { containerEnv } from './release.ts';
 
 export interface Rewrite {

@@ -3,7 +3,7 @@
  * `helm dependency build` succeeds, else the offline stand-in) and provides it to every test file.
  */
 import type { TestProject } from 'vitest/node';
-import { resolveBackstageChart, type SubchartMode, type SubchartSource } from '../../scripts/lib/chart.ts';
+import { resolveBackstageChart, type SubchartMode, type SubchartSource } from '../../scripts/lib/chart/assemble.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

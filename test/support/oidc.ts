@@ -6,7 +6,7 @@
  *                               redirectUri, username: 'alice', password });
  *   r.code / r.tokens / r.loginError
  */
-import { decodeEntities, loginFormAction, loginPageError } from '../../scripts/lib/keycloak-page.ts';
+import { decodeEntities, loginFormAction, loginPageError } from '../../scripts/lib/login/keycloak-page.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { CookieJar } from '../../scripts/lib/http.ts';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { $ } from 'zx';
-import type { Release } from '../../scripts/lib/release.ts';
+import type { Release } from '../../scripts/lib/chart/release.ts';
 
 /** busybox applets in a temp dir (PATH for the script); remove with the returned cleanup. */
 export async function busyboxApplets(): Promise<{ dir: string; cleanup(): Promise<void> }> {

@@ -3,7 +3,7 @@
  * Every read goes through @kubernetes/client-node; nothing parses kubectl output.
  */
 import * as k8s from '@kubernetes/client-node';
-import { notYet, poll, type PollOptions } from './poll.ts';
+import { notYet, poll, type PollOptions } from '../poll.ts';
 
 export interface KubeTarget {
   kubeconfig?: string;

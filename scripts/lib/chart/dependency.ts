@@ -3,7 +3,14 @@
  * the repository, the version and the ways to get that exact chart.
  */
 import { $, type Duration } from 'zx';
-import type { Dependency } from './chart.ts';
+
+/** One entry of Chart.yaml `dependencies` (what `helm dependency build` and Chart.lock read). */
+export interface Dependency {
+  name: string;
+  version: string;
+  repository?: string;
+  condition?: string;
+}
 
 /** OCI location of the same chart, published next to the Helm repository. */
 export const BACKSTAGE_OCI = 'oci://ghcr.io/backstage/charts/backstage';

@@ -2,7 +2,7 @@
  * The browser's sign-in through oauth2-proxy and Keycloak, scripted with a cookie jar: every hop
  * is a real request to the real services, checked as it goes.
  */
-import { CookieJar, location, request } from './http.ts';
+import { CookieJar, location, request } from '../http.ts';
 import { loginFormAction, loginPageError } from './keycloak-page.ts';
 
 export class LoginError extends Error {}

@@ -15,9 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
-import { buildDependency, dependencyBuildFailure } from './chart-dependency.ts';
-import { ensureTool, toolsDir } from './tools/index.ts';
-import { repoRoot } from './paths.ts';
+import { buildDependency, dependencyBuildFailure, type Dependency } from './dependency.ts';
+import { ensureTool, toolsDir } from '../tools/index.ts';
+import { repoRoot } from '../paths.ts';
 
 export type SubchartMode = 'auto' | 'real' | 'standin';
 
@@ -32,13 +32,6 @@ export const STANDIN_DIR = path.join(repoRoot, 'dev', 'standin', 'backstage');
 
 /** Files and directories of the repository root that make up the umbrella chart. */
 const CHART_ENTRIES = ['Chart.yaml', 'Chart.lock', 'values.yaml', 'values.schema.json', '.helmignore', 'templates', 'README.md'];
-
-export interface Dependency {
-  name: string;
-  version: string;
-  repository?: string;
-  condition?: string;
-}
 
 export async function chartMeta(): Promise<{ name: string; version: string; appVersion?: string; dependencies: Dependency[] }> {
   return parseYaml(await readFile(path.join(repoRoot, 'Chart.yaml'), 'utf8'));

@@ -1,6 +1,6 @@
 /**
  * Reading Keycloak's login page: the login form's action and the error it shows. Shared by the
- * scripted logins (scripts/lib/login.ts) and the SSO test harness (test/harness/oidc.ts).
+ * scripted logins (scripts/lib/login/proxy.ts) and the SSO test harness (test/support/oidc.ts).
  */
 export function decodeEntities(s: string): string {
   return s

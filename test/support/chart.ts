@@ -1,13 +1,13 @@
 /**
  * Test access to the umbrella chart: one assembled chart per test file (real Backstage chart when
- * available, otherwise the stand-in; see scripts/lib/chart.ts), rendered with the real helm binary
+ * available, otherwise the stand-in; see scripts/lib/chart/assemble.ts), rendered with the real helm binary
  * into typed objects.
  */
 import { afterAll, inject } from 'vitest';
 import path from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
-import { assembleChart, helmTemplate, removeChart, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart.ts';
-import { Release } from '../../scripts/lib/release.ts';
+import { assembleChart, helmTemplate, removeChart, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart/assemble.ts';
+import { Release } from '../../scripts/lib/chart/release.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
@@ -31,7 +31,7 @@ export function chartDir(): Promise<string> {
   return assembled;
 }
 
-/** A rendered release (the one model in scripts/lib/release.ts). */
+/** A rendered release (the one model in scripts/lib/chart/release.ts). */
 export { Release as Manifest };
 
 /** Renders the chart with the example values plus `opts`; throws with helm's message on failure. */

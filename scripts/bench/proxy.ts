@@ -24,11 +24,11 @@
  * values of FILE on top (e.g. a chart option to compare), in front of the same Backstage, alice
  * signed in through it, measured in the same alternating slices. --values merges a YAML file into
  * every stack's values, --env adds an environment variable to every oauth2-proxy (e.g. GOGC=200),
- * --floor adds, in the first proxy mode, Go's bare httputil.ReverseProxy (scripts/bench/bare-proxy.go)
+ * --floor adds, in the first proxy mode, Go's bare httputil.ReverseProxy (scripts/lib/bench/bare-proxy.go)
  * in front of the same Backstage, once with oauth2-proxy's upstream transport (2 idle connections per
  * host) and once keeping 64: what any Go proxy hop costs here, and what connection reuse saves.
  * --pprof DIR runs the pprof build of the
- * same version (scripts/lib/bench-pprof.ts) and saves a CPU and an allocation profile of the proxy
+ * same version (scripts/lib/bench/pprof.ts) and saves a CPU and an allocation profile of the proxy
  * under the closed-loop load to DIR (`go tool pprof -top DIR/<mode>-cpu.pprof`).
  * The last two lines: `proxy cpu per request: <µs> (<p>% of Backstage's)` and
  * `proxy/direct throughput ratio: <x>`, of the first proxy mode run (oauth2Proxy by default).
@@ -40,15 +40,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseArgv } from 'zx';
-import { addPhase, emptyPhase, load, openLoad, pct, rps, type Phase } from './lib/bench-load.ts';
-import { bareProxyBinary, pprofOauth2ProxyBinary } from './lib/bench-pprof.ts';
-import { cpuUs, machineCpuUs, memory, newIn, sample, socketsTo, treeCpuUs, type Meters } from './lib/bench-proc.ts';
-import { DEV_USERS } from './lib/dev-credentials.ts';
-import { CookieJar } from './lib/http.ts';
-import { loginNative, type NativeProvider } from './lib/login-native.ts';
-import { loginThroughProxy } from './lib/login.ts';
-import { freePort, startProcess, waitUntil, type Managed } from './lib/run/process.ts';
-import { merge, startStack, type SignInMode, type Stack } from './lib/run/stack.ts';
+import { addPhase, emptyPhase, load, openLoad, pct, rps, type Phase } from '../lib/bench/load.ts';
+import { bareProxyBinary, pprofOauth2ProxyBinary } from '../lib/bench/pprof.ts';
+import { cpuUs, machineCpuUs, memory, newIn, sample, socketsTo, treeCpuUs, type Meters } from '../lib/bench/proc.ts';
+import { DEV_USERS } from '../lib/dev-credentials.ts';
+import { CookieJar } from '../lib/http.ts';
+import { loginNative, type NativeProvider } from '../lib/login/native.ts';
+import { loginThroughProxy } from '../lib/login/proxy.ts';
+import { freePort, startProcess, waitUntil, type Managed } from '../lib/run/process.ts';
+import { merge, startStack, type SignInMode, type Stack } from '../lib/run/stack.ts';
 
 const ALL: SignInMode[] = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'];
 const a = parseArgv(process.argv.slice(2), { string: ['seconds', 'concurrency', 'rate', 'slices', 'modes', 'values', 'env', 'pprof', 'variant'], boolean: ['floor'] });

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { Dependency } from './chart.ts';
+import type { Dependency } from './dependency.ts';
 
 interface FullDependency extends Dependency {
   tags?: string[];
