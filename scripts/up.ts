@@ -70,7 +70,10 @@ async function main(): Promise<void> {
 
   const tools = await step('check tools (docker, helm)', async () => {
     const missing: string[] = [];
-    const helm = await ensureTool('helm').catch((e: Error) => (missing.push(`helm: ${e.message.split('\n')[0]}`), ''));
+    const helm = await ensureTool('helm').catch((e: Error) => {
+      missing.push(`helm: ${e.message.split('\n')[0]}`);
+      return '';
+    });
     if (!existing) {
       // Starts Debian's dockerd when no engine answers (scripts/ci/docker.sh).
       await ensureDocker((l) => console.log(l)).catch((e: Error) => missing.push(`docker: ${e.message} Or pass --context to use an existing cluster.`));

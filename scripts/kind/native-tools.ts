@@ -5,7 +5,7 @@
  * build/pause/Makefile does. BK_PAUSE points at a prebuilt binary instead.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
 import { repoRoot, toolsDir } from '../lib/paths.ts';

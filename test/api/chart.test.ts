@@ -101,8 +101,8 @@ describe('on a real API server', () => {
     const run = (args: string[], namespace = NS) => $({ cwd: repoRoot, quiet: true, nothrow: true })`${process.execPath} --disable-warning=ExperimentalWarning scripts/verify.ts --kubeconfig ${kubeconfigPath} --namespace ${namespace} --release ${RELEASE} --api-only ${args}`;
     const ok = await run(['--yes']);
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^PASS  Service targets the proxy port/m);
-    expect(ok.stdout).toMatch(/^PASS  no secret literal in the pod spec/m);
+    expect(ok.stdout).toMatch(/^PASS {2}Service targets the proxy port/m);
+    expect(ok.stdout).toMatch(/^PASS {2}no secret literal in the pod spec/m);
     expect(ok.stdout).not.toMatch(/^FAIL/m);
     expect(ok.stdout).toMatch(/(\d+)\/\1 checks passed/);
     const refused = await run([]);
@@ -110,7 +110,7 @@ describe('on a real API server', () => {
     expect(refused.stderr).toMatch(/refusing to verify on context ".*", which is not a kind cluster\. Re-run with --yes/);
     const wrongNs = await run(['--yes'], 'nowhere');
     expect(wrongNs.exitCode).toBe(1);
-    expect(wrongNs.stdout).toMatch(/^FAIL  Backstage Deployment exists .*is the release "backstage" installed there\?/m);
+    expect(wrongNs.stdout).toMatch(/^FAIL {2}Backstage Deployment exists .*is the release "backstage" installed there\?/m);
   });
 
   it('an upgrade with unchanged values creates no new ReplicaSet', async () => {

@@ -91,7 +91,10 @@ describe('listener', () => {
     expect(external, 'this machine has a non-loopback IPv4 address to test from').toBeTruthy();
     const connect = (host: string) =>
       new Promise<string>((resolve) => {
-        const s = net.connect({ host, port }, () => (s.destroy(), resolve('connected')));
+        const s = net.connect({ host, port }, () => {
+          s.destroy();
+          resolve('connected');
+        });
         s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
       });
     expect(await connect('127.0.0.1')).toBe('connected');

@@ -206,7 +206,7 @@ describe('what the pod lets in', () => {
   });
 
   it('our NetworkPolicy is enforced (kube-router): with networkPolicy.from set, an unlisted pod is cut off and a listed one gets in', async () => {
-    await helmUpgrade(['--set', 'networkPolicy.from[0].podSelector.matchLabels.bk-allowed=yes', '--set', 'networkPolicy.from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=' + probes.namespace]);
+    await helmUpgrade(['--set', 'networkPolicy.from[0].podSelector.matchLabels.bk-allowed=yes', '--set', `networkPolicy.from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=${probes.namespace}`]);
     try {
       const ip = (await backstagePod()).status!.podIP!;
       const allowed = await probes.run('np-allowed', ['get', `http://${ip}:4180/ping`, '3s', '15'], { 'bk-allowed': 'yes' });

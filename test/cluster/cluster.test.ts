@@ -7,7 +7,7 @@
  * the host's kernel settings are what they were before.
  */
 import { execFileSync } from 'node:child_process';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryUp } from '../../scripts/images/registry.ts';
 import { REGISTRY } from '../../scripts/kind/cluster.ts';

@@ -70,7 +70,10 @@ function aliveIn(groups: Set<number>): string[] {
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(false)));
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(false);
+    });
     s.on('error', () => resolve(true));
   });
 }

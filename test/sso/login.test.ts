@@ -83,7 +83,10 @@ describe('anonymous', () => {
     const external = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     expect(external).toBeTruthy();
     const outcome = await new Promise<string>((resolve) => {
-      const s = net.connect({ host: external!, port }, () => (s.destroy(), resolve('connected')));
+      const s = net.connect({ host: external!, port }, () => {
+        s.destroy();
+        resolve('connected');
+      });
       s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     expect(outcome).toBe('ECONNREFUSED');

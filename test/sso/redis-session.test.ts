@@ -33,7 +33,10 @@ describe('redis session store', () => {
     const net = await import('node:net');
     const reply = await new Promise<string>((resolve, reject) => {
       const s = net.connect(stack.redis!.port, '127.0.0.1', () => s.write('*1\r\n$4\r\nPING\r\n'));
-      s.on('data', (d) => (resolve(d.toString()), s.end()));
+      s.on('data', (d) => {
+        resolve(d.toString());
+        s.end();
+      });
       s.on('error', reject);
     });
     expect(reply).toMatch(/^-NOAUTH/);

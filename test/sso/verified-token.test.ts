@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_BACKSTAGE_CLIENT, DEV_CATALOG_CLIENT, DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
-import { CookieJar } from '../../scripts/lib/http.ts';
+import type { CookieJar } from '../../scripts/lib/http.ts';
 import { loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
 import { codeLogin } from '../support/oidc.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';

@@ -169,11 +169,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
   try {
     log(`creating ${name} (Kubernetes ${KUBERNETES_VERSION}, kwokctl --runtime binary) in ${root}`);
-    const create = (creating = spawn(
+    const create = spawn(
       bins.kwokctl,
       ['create', 'cluster', '--name', name, '--config', configPath, '--kubeconfig', kubeconfigPath, '--wait', '3m', '--timeout', '5m'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    ));
+    );
+    creating = create;
     // For the watchdog: a kwokctl still creating when we die must not start processes afterwards.
     await writeFile(path.join(root, 'create.pid'), `${create.pid}\n`);
     const output: string[] = [];

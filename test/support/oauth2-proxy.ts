@@ -112,7 +112,7 @@ async function startProxyOnce(m: Manifest, opts: { upstream?: string; env?: Reco
     if (opts.upstream) text = text.replace('http://127.0.0.1:7007/', opts.upstream);
     await writeFile(file, text);
   }
-  let proxy;
+  let proxy: Awaited<ReturnType<typeof startOauth2Proxy>>;
   try {
     proxy = await startOauth2Proxy({ bin, args, env: { ...env, ...opts.env }, log: () => {}, startTimeoutMs: 20_000 });
   } catch (e) {

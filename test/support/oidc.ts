@@ -131,7 +131,7 @@ export async function codeLogin(opts: CodeLoginOptions): Promise<CodeLoginResult
     body: new URLSearchParams({ username: opts.username, password: opts.password, credentialId: '' }),
   });
   const location = post.headers.get('location') ?? undefined;
-  if (!location || !location.startsWith(opts.redirectUri)) {
+  if (!location?.startsWith(opts.redirectUri)) {
     const body = await post.text();
     return { loginError: loginPageError(body) ?? `credentials POST: HTTP ${post.status}, location ${location ?? 'none'}`, location };
   }

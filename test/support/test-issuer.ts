@@ -61,7 +61,7 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
       .setIssuer(o.iss ?? issuer)
       .setAudience(o.aud ?? opts.clientId)
-      .setSubject(String(claims.sub ?? 'subject-of-' + String(claims.preferred_username ?? 'nobody')))
+      .setSubject(String(claims.sub ?? `subject-of-${String(claims.preferred_username ?? 'nobody')}`))
       .setIssuedAt()
       .setExpirationTime(o.exp ?? '5m')
       .sign(o.key ?? pair.privateKey);

@@ -90,7 +90,7 @@ describe.each(MODES)('global.signIn.mode=%s', (mode) => {
   });
 
   it('renders with Helm 3 exactly as with Helm 4', async () => {
-    const opts = { valuesFiles: [EXAMPLE_VALUES], set: [`global.signIn.mode=${mode}`, 'backstage.postgresql.auth.existingSecret=pg', 'global.signIn.session.existingSecret=' + (native ? 'session' : '')] };
+    const opts = { valuesFiles: [EXAMPLE_VALUES], set: [`global.signIn.mode=${mode}`, 'backstage.postgresql.auth.existingSecret=pg', `global.signIn.session.existingSecret=${native ? 'session' : ''}`] };
     const dir = await chartDir();
     const [v4, v3] = await Promise.all([helmTemplate(dir, opts), helmTemplate(dir, { ...opts, helmBin: await ensureTool('helm3') })]);
     expect(v4.ok, v4.stderr).toBe(true);

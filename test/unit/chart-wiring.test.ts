@@ -101,7 +101,7 @@ describe('oauth2-proxy sidecar', () => {
   });
 
   it('uses a digest instead of the tag when one is given', async () => {
-    const digest = 'sha256:' + 'a'.repeat(64);
+    const digest = `sha256:${'a'.repeat(64)}`;
     expect((await render({ set: [`global.oauth2Proxy.image.digest=${digest}`] })).sidecar().image).toBe(`quay.io/oauth2-proxy/oauth2-proxy@${digest}`);
   });
 });

@@ -30,7 +30,7 @@ function sources(dir: string): string[] {
 }
 
 /** Every module specifier of static imports, re-exports and dynamic imports. */
-export function specifiers(text: string): string[] {
+function specifiers(text: string): string[] {
   const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   return [...text.matchAll(re)].map((m) => (m[1] ?? m[2] ?? m[3])!);
 }
@@ -80,13 +80,13 @@ function scriptFiles(): string[] {
 }
 
 /** The files a module imports (relative specifiers resolved; packages and node: builtins left out). */
-export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
   const info = ts.preProcessFile(text, true, true);
   return info.importedFiles.map((i) => i.fileName).filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s));
 }
 
 /** The import cycles of `graph` (one per strongly connected component, as a closed path). */
-export function cycles(graph: Map<string, string[]>): string[][] {
+function cycles(graph: Map<string, string[]>): string[][] {
   // Tarjan's strongly connected components; a component of two or more modules, or a module that
   // imports itself, is a cycle.
   let index = 0;
@@ -147,7 +147,7 @@ function closedPath(graph: Map<string, string[]>, comp: Set<string>): string[] {
 }
 
 /** The `export const NAME_VERSION = '<literal>'` pins of a pins file. */
-export function pinnedVersions(text: string): Map<string, string> {
+function pinnedVersions(text: string): Map<string, string> {
   const src = ts.createSourceFile('pins.ts', text, ts.ScriptTarget.Latest, true);
   const out = new Map<string, string>();
   for (const st of src.statements) {
@@ -164,7 +164,7 @@ export function pinnedVersions(text: string): Map<string, string> {
  * version (with or without its leading v, not part of a longer version), or a constant declared
  * under a pin's name. Comments are not code and are not read.
  */
-export function versionRedefinitions(text: string, pins: Map<string, string>, name = 'file.ts'): string[] {
+function versionRedefinitions(text: string, pins: Map<string, string>, name = 'file.ts'): string[] {
   const src = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true);
   const patterns = [...pins].map(([pin, v]) => {
     const bare = v.replace(/^v/, '').replace(/\./g, '\\.');

@@ -35,7 +35,10 @@ function send(agent: http.Agent, url: string, headers: Record<string, string>, f
         resolve();
       });
     });
-    req.on('error', () => (out.errors++, resolve()));
+    req.on('error', () => {
+      out.errors++;
+      resolve();
+    });
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import type { V1Container, V1Deployment, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, } from '@kubernetes/client-node';
 import { CookieJar } from '../http.ts';
 import { loginNative, nativeStart, type NativeProvider } from '../login/native.ts';
 import { loginThroughProxy, anonymousRedirect } from '../login/proxy.ts';

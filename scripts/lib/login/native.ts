@@ -80,7 +80,7 @@ export async function loginNative(appUrl: string, provider: NativeProvider, user
 }
 
 /** GETs the handler URL Keycloak redirected to and reads the result. */
-export async function completeNative(appUrl: string, handler: URL, jar: CookieJar, authorize: URL): Promise<NativeLogin> {
+export async function completeNative(_appUrl: string, handler: URL, jar: CookieJar, authorize: URL): Promise<NativeLogin> {
   const frame = await request(handler, { jar });
   const message = frameMessage(frame.body);
   if (!message) throw new LoginError(`${handler.pathname} answered ${frame.status} without an auth response: ${frame.body.slice(0, 300)}`);

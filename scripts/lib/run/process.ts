@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { poll, sleep } from '../poll.ts';
+import { poll, } from '../poll.ts';
 
 export type Log = (line: string) => void;
 
@@ -78,7 +78,9 @@ export async function stopAllProcesses(graceMs = 5000): Promise<void> {
   const children = [...live];
   for (const c of children) killGroup(c, 'SIGTERM');
   const gone = Promise.all(children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('close', () => resolve())))));
-  const timer = setTimeout(() => children.forEach((c) => killGroup(c, 'SIGKILL')), graceMs);
+  const timer = setTimeout(() => {
+    for (const c of children) killGroup(c, 'SIGKILL');
+  }, graceMs);
   await gone;
   clearTimeout(timer);
 }

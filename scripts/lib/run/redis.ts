@@ -38,7 +38,7 @@ export async function startRedis(opts: { password?: string; log?: Log } = {}): P
   const conf = path.join(dir, 'redis.conf');
   await writeFile(
     conf,
-    [`port ${port}`, 'bind 127.0.0.1', 'protected-mode yes', `dir ${dir}`, 'save ""', 'appendonly no', 'daemonize no', ...(opts.password ? [`requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"`] : [])].join('\n') + '\n',
+    `${[`port ${port}`, 'bind 127.0.0.1', 'protected-mode yes', `dir ${dir}`, 'save ""', 'appendonly no', 'daemonize no', ...(opts.password ? [`requirepass "${opts.password.replace(/["\\]/g, '\\$&')}"`] : [])].join('\n')}\n`,
     { mode: 0o600 },
   );
   const t0 = Date.now();

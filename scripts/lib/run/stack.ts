@@ -286,7 +286,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
     const waitForSignIn = async (username = 'alice'): Promise<void> => {
       const t0 = Date.now();
-      await poll(`${username} signs in (${mode})`, async () => (await signInOnce(username), true), { timeoutMs: 120_000, intervalMs: 1000 });
+      await poll(`${username} signs in (${mode})`, async () => {
+        await signInOnce(username);
+        return true;
+      }, { timeoutMs: 120_000, intervalMs: 1000 });
       log(`${username} signs in through ${native ? `Backstage's ${provider} provider` : 'oauth2-proxy'} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     };
     if (mode !== 'oauth2Proxy') await waitForSignIn();
