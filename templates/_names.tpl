@@ -6,7 +6,11 @@ The helpers of this chart live in one file per concern:
   _secrets.tpl       our Secret (its data, the references to it or to existing Secrets, checksum)
   _keycloak.tpl      the Keycloak endpoints (issuer, realm, login/token/JWKS/userinfo URLs)
   _oauth2-proxy.tpl  the sidecar's settings (env ConfigMap, alpha config, sign-in mode, checksum)
-  _validate.tpl      render-time validation: one helper per concern, one aggregator that fails
+  _oauth2-proxy-settings.tpl  which proxy settings the chart owns and which users may tune
+  _mode.tpl          the sign-in modes and their wiring of the upstream chart
+  validate/          render-time validation: _validate.tpl the aggregator that fails, _checks.tpl
+                     the generic checks, one file of rules per concern (sign-in, credentials,
+                     proxy, sidecar, backstage, privilege)
   _techdocs.tpl      TechDocs' builder and publisher (global.techdocs), merged into appConfig
   _networkpolicy.tpl the NetworkPolicies' destinations (Backstage's egress rules, the database it uses)
 

@@ -38,11 +38,11 @@ function parseHelp(help: string): Flag[] {
   return [...flags.values()];
 }
 
-/** The chart's allow-list, read from its one definition in templates/_oauth2-proxy.tpl. */
+/** The chart's allow-list, read from its one definition in templates/_oauth2-proxy-settings.tpl. */
 async function allowList(): Promise<string[]> {
-  const text = await readFile(path.join(repoRoot, 'templates', '_oauth2-proxy.tpl'), 'utf8');
+  const text = await readFile(path.join(repoRoot, 'templates', '_oauth2-proxy-settings.tpl'), 'utf8');
   const m = /\{\{- define "backstage-keycloak\.oauth2Proxy\.tunableSettings" -\}\}\n([\s\S]*?)\{\{- end -\}\}/.exec(text);
-  if (!m) throw new Error('backstage-keycloak.oauth2Proxy.tunableSettings not found in templates/_oauth2-proxy.tpl');
+  if (!m) throw new Error('backstage-keycloak.oauth2Proxy.tunableSettings not found in templates/_oauth2-proxy-settings.tpl');
   return Object.keys(parseYaml(m[1]!) as Record<string, string>);
 }
 

@@ -241,3 +241,35 @@ describe('scripts: rooms by concern, pointing one way', () => {
     expect(offenders, 'import the constant from scripts/lib/tools/index.ts instead').toEqual([]);
   });
 });
+
+describe('templates: rooms by concern', () => {
+  /** Every helper file (`_*.tpl`) under templates/, recursively. */
+  function helperFiles(dir = path.join(repoRoot, 'templates')): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) return helperFiles(p);
+      return name.startsWith('_') && name.endsWith('.tpl') ? [p] : [];
+    });
+  }
+
+  it('no helper file is over 250 lines', () => {
+    const long = helperFiles()
+      .map((f) => [rel(f), readFileSync(f, 'utf8').split('\n').length] as const)
+      .filter(([, n]) => n > 250);
+    expect(long, 'split the file by concern (templates/_names.tpl lists the rooms)').toEqual([]);
+  });
+
+  it('validation lives in templates/validate/, generic checks apart from the rules about our values', () => {
+    const files = helperFiles(path.join(repoRoot, 'templates', 'validate')).map((f) => path.basename(f));
+    expect(files).toContain('_validate.tpl');
+    expect(files).toContain('_checks.tpl');
+    // (docstrings left out: they may mention values in their Usage lines)
+    const checks = readFileSync(path.join(repoRoot, 'templates', 'validate', '_checks.tpl'), 'utf8').replace(/\{\{\/\*[\s\S]*?\*\/\}\}/g, '');
+    // The generic checks take the value and its path as parameters: they read no values of ours.
+    expect(checks).not.toMatch(/\.Values\.(global|backstage|networkPolicy)/);
+    // Every helper file outside validate/ defines no validate.* rule.
+    for (const f of helperFiles().filter((f) => !f.includes(`${path.sep}validate${path.sep}`))) {
+      expect(readFileSync(f, 'utf8'), rel(f)).not.toMatch(/define "backstage-keycloak\.(validate|check)\./);
+    }
+  });
+});
