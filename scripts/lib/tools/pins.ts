@@ -13,6 +13,7 @@ import { KIND_NODE_TOOLS } from '../../kind/tool-specs.ts';
 export const HELM_VERSION = 'v4.2.4';
 export const OAUTH2_PROXY_VERSION = 'v7.15.6';
 export const HELM3_VERSION = 'v3.22.0';
+export const ACTIONLINT_VERSION = 'v1.7.12';
 
 // ---- control plane (test tier `api`) and kind: versions -------------------------------------------
 // Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
@@ -183,6 +184,21 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
+  // The GitHub workflow linter (unit tier: test/unit/workflows.test.ts). Stamped as actionlint's
+  // own release build does (.goreleaser.yaml: version without the "v"). No download: no pinned sha256.
+  actionlint: {
+    name: 'actionlint',
+    version: ACTIONLINT_VERSION,
+    versionArgs: ['-version'],
+    // Exactly the pinned release: its rule set decides what CI reports.
+    accepts: (r) => r.split('\n')[0]!.trim() === ACTIONLINT_VERSION.replace(/^v/, ''),
+    wants: `actionlint ${ACTIONLINT_VERSION}`,
+    go: {
+      wrapper: 'tools/actionlint',
+      pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+      ldflags: [`-X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION.replace(/^v/, '')}`],
+    },
+  },
   registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (scripts/images/tool-specs.ts)
   ...KIND_NODE_TOOLS, // the offline kind node image (scripts/kind/tool-specs.ts)
 };
