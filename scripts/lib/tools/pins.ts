@@ -10,18 +10,29 @@ import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
 import { REGISTRY_TOOL } from '../../images/tool-specs.ts';
 import { KIND_NODE_TOOLS } from '../../kind/tool-specs.ts';
 
+// `// renovate: datasource=... depName=...` above a constant lets Renovate propose its updates
+// (renovate.json), grouped with the wrapper module's go.mod of the same module.
+
+// renovate: datasource=go depName=helm.sh/helm/v4
 export const HELM_VERSION = 'v4.2.4';
+// renovate: datasource=go depName=github.com/oauth2-proxy/oauth2-proxy/v7
 export const OAUTH2_PROXY_VERSION = 'v7.15.6';
+// renovate: datasource=go depName=helm.sh/helm/v3
 export const HELM3_VERSION = 'v3.22.0';
+// renovate: datasource=go depName=github.com/rhysd/actionlint
 export const ACTIONLINT_VERSION = 'v1.7.12';
 
 // ---- control plane (test tier `api`) and kind: versions -------------------------------------------
 // Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
 // is on the proxy but unknown to sum.golang.org, so it cannot be verified). kwok v0.8.0 supports
 // Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+// renovate: datasource=go depName=k8s.io/kubernetes
 export const KUBERNETES_VERSION = 'v1.36.4';
+// renovate: datasource=go depName=go.etcd.io/etcd/server/v3
 export const ETCD_VERSION = 'v3.6.16';
+// renovate: datasource=go depName=sigs.k8s.io/kwok
 export const KWOK_VERSION = 'v0.8.0';
+// renovate: datasource=go depName=sigs.k8s.io/kind
 export const KIND_VERSION = 'v0.33.0';
 
 /** The -X flags Kubernetes' own build (hack/lib/version.sh) sets, so `--version` reports the release. */
@@ -216,6 +227,7 @@ export interface DistributionSpec {
   marker: string;
 }
 
+// renovate: datasource=maven depName=org.keycloak:keycloak-quarkus-dist
 export const KEYCLOAK_VERSION = '26.7.3';
 /**
  * sha256 of keycloak-quarkus-dist-26.7.3.tar.gz, computed from the downloaded artifact and
