@@ -9,7 +9,7 @@ import { mkdir, rename, } from 'node:fs/promises';
 import path from 'node:path';
 import { $ } from 'zx';
 import { repoRoot, toolsDir } from '../lib/paths.ts';
-import { KUBERNETES_VERSION, PAUSE_VERSION } from '../lib/tools/index.ts';
+import { KUBERNETES_VERSION, PAUSE_IMAGE_TAG } from '../lib/tools/index.ts';
 import { seconds, type Log } from './util.ts';
 
 function cached(name: string, version: string): string {
@@ -22,7 +22,7 @@ async function missing(what: string, fix: string, check: () => Promise<boolean>)
 
 export async function ensurePause(log: Log): Promise<string> {
   if (process.env.BK_PAUSE) return process.env.BK_PAUSE;
-  const dest = cached('pause', PAUSE_VERSION);
+  const dest = cached('pause', PAUSE_IMAGE_TAG);
   if (existsSync(dest)) return dest;
   await missing('gcc', 'bash scripts/ci/apt.sh (gcc, libc6-dev)', async () => (await $({ quiet: true, nothrow: true })`gcc --version`).ok);
   const t0 = Date.now();
@@ -35,8 +35,8 @@ export async function ensurePause(log: Log): Promise<string> {
   const src = path.join(info.Dir, 'build', 'pause', 'linux', 'pause.c');
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
-  log(`    building pause ${PAUSE_VERSION} from ${path.relative(path.dirname(info.Dir), src)} (gcc -static)...`);
-  await $({ quiet: true })`gcc -Os -Wall -Werror -static -DVERSION=v${PAUSE_VERSION}-k8s.io/kubernetes@${info.Version} -o ${tmp} ${src}`;
+  log(`    building pause ${PAUSE_IMAGE_TAG} from ${path.relative(path.dirname(info.Dir), src)} (gcc -static)...`);
+  await $({ quiet: true })`gcc -Os -Wall -Werror -static -DVERSION=v${PAUSE_IMAGE_TAG}-k8s.io/kubernetes@${info.Version} -o ${tmp} ${src}`;
   await $({ quiet: true })`strip ${tmp}`;
   await rename(tmp, dest);
   log(`    built pause in ${seconds(Date.now() - t0)} -> ${dest}`);

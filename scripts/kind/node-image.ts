@@ -35,7 +35,7 @@ import {
   KUBE_ROUTER_VERSION,
   KUBERNETES_VERSION,
   LOCAL_PATH_PROVISIONER_VERSION,
-  PAUSE_VERSION,
+  PAUSE_IMAGE_TAG,
   RUNC_VERSION,
   TOOLS,
 } from '../lib/tools/index.ts';
@@ -53,7 +53,7 @@ export const ETCD_IMAGE_TAG = `${ETCD_VERSION.replace(/^v/, '')}-0`;
 
 /** Image names inside the node. */
 export const NODE_IMAGES = {
-  pause: `registry.k8s.io/pause:${PAUSE_VERSION}`,
+  pause: `registry.k8s.io/pause:${PAUSE_IMAGE_TAG}`,
   etcd: `registry.k8s.io/etcd:${ETCD_IMAGE_TAG}`,
   coredns: `registry.k8s.io/coredns/coredns:${COREDNS_VERSION}`,
   kubeRouter: `docker.io/bk-kind/kube-router:${KUBE_ROUTER_VERSION}`,
@@ -108,7 +108,7 @@ function componentSpecs(bin: (name: string) => string, netRootfs: string): Compo
     k8s('kube-proxy', netRootfs),
     { name: 'etcd', version: ETCD_IMAGE_TAG, nodeRef: NODE_IMAGES.etcd, from: 'scratch', files: { [bin('etcd')]: '/usr/local/bin/etcd' } },
     { name: 'coredns', version: COREDNS_VERSION, nodeRef: NODE_IMAGES.coredns, from: 'scratch', files: { [bin('coredns')]: '/coredns' }, user: '65532:65532', entrypoint: ['/coredns'] },
-    { name: 'pause', version: PAUSE_VERSION, nodeRef: NODE_IMAGES.pause, from: 'scratch', files: { [bin('pause')]: '/pause' }, user: '65535:65535', entrypoint: ['/pause'] },
+    { name: 'pause', version: PAUSE_IMAGE_TAG, nodeRef: NODE_IMAGES.pause, from: 'scratch', files: { [bin('pause')]: '/pause' }, user: '65535:65535', entrypoint: ['/pause'] },
     { name: 'kube-router', version: KUBE_ROUTER_VERSION, nodeRef: NODE_IMAGES.kubeRouter, from: netRootfs, files: { [bin('kube-router')]: '/usr/local/bin/kube-router' }, entrypoint: ['/usr/local/bin/kube-router'] },
     { name: 'local-path-provisioner', version: LOCAL_PATH_PROVISIONER_VERSION, nodeRef: NODE_IMAGES.localPath, from: 'scratch', files: { [bin('local-path-provisioner')]: '/usr/local/bin/local-path-provisioner' }, user: '65532:65532' },
     // The helper pod only runs `sh` with mkdir / rm -rf: the net rootfs as is.
@@ -121,7 +121,7 @@ export function planNodeImage(): NodeImagePlan {
   const hash = hashInputs({
     rev: NODE_REV,
     kubernetes: KUBERNETES_VERSION,
-    versions: { ...versionsOf([...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]), pause: PAUSE_VERSION },
+    versions: { ...versionsOf([...NODE_BINARIES, ...IMAGE_BINARIES, ...CNI_PLUGINS.map((p) => `cni-${p}`)]), pause: PAUSE_IMAGE_TAG },
     rootfs: [rootfsRef(NODE_ROOTFS).hash, rootfsRef(NET_ROOTFS).hash],
     images: componentSpecs((n) => n, 'net').map((s) => imageRef(s, {}).hash),
     nodeFiles: filesDigest(nodeFilesDir()),
@@ -312,7 +312,7 @@ export const NODE_PINS = {
   cniPlugins: CNI_PLUGINS_VERSION,
   etcd: ETCD_VERSION,
   coredns: COREDNS_VERSION,
-  pause: PAUSE_VERSION,
+  pause: PAUSE_IMAGE_TAG,
   kubeRouter: KUBE_ROUTER_VERSION,
   localPathProvisioner: LOCAL_PATH_PROVISIONER_VERSION,
 };

@@ -8,17 +8,29 @@
  */
 import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
 
+// `// renovate: datasource=... depName=...` above a constant lets Renovate propose its updates
+// (renovate.json), grouped with the wrapper module's go.mod of the same module.
+
+// renovate: datasource=go depName=helm.sh/helm/v4
 export const HELM_VERSION = 'v4.2.4';
+// renovate: datasource=go depName=github.com/oauth2-proxy/oauth2-proxy/v7
 export const OAUTH2_PROXY_VERSION = 'v7.15.6';
+// renovate: datasource=go depName=helm.sh/helm/v3
 export const HELM3_VERSION = 'v3.22.0';
+// renovate: datasource=go depName=github.com/rhysd/actionlint
+export const ACTIONLINT_VERSION = 'v1.7.12';
 
 // ---- control plane (test tier `api`) and kind: versions -------------------------------------------
 // Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
 // is on the proxy but unknown to sum.golang.org, so it cannot be verified). kwok v0.8.0 supports
 // Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+// renovate: datasource=go depName=k8s.io/kubernetes
 export const KUBERNETES_VERSION = 'v1.36.4';
+// renovate: datasource=go depName=go.etcd.io/etcd/server/v3
 export const ETCD_VERSION = 'v3.6.16';
+// renovate: datasource=go depName=sigs.k8s.io/kwok
 export const KWOK_VERSION = 'v0.8.0';
+// renovate: datasource=go depName=sigs.k8s.io/kind
 export const KIND_VERSION = 'v0.33.0';
 
 /** The -X flags Kubernetes' own build (hack/lib/version.sh) sets, so `--version` reports the release. */
@@ -70,6 +82,7 @@ function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpe
 // registry: the CNCF `distribution` OCI registry (github.com/distribution/distribution/v3
 // cmd/registry), pinned by tools/registry/go.mod; it serves the local registry on 127.0.0.1:5001
 // that the images and the packaged chart are pushed to (scripts/images/).
+// renovate: datasource=go depName=github.com/distribution/distribution/v3
 export const REGISTRY_VERSION = 'v3.1.2';
 
 const REGISTRY_TOOL: ToolSpec = {
@@ -97,17 +110,24 @@ const REGISTRY_TOOL: ToolSpec = {
 // None of them is ever taken from PATH: the node image must carry exactly these pins (a PATH
 // containerd is Debian's 1.6, a PATH kubectl any version). runc builds with cgo and Debian's static
 // libseccomp (gcc, libseccomp-dev: scripts/ci/apt.sh); pause is C (scripts/kind/native-tools.ts).
+// renovate: datasource=go depName=github.com/containerd/containerd/v2
 export const CONTAINERD_VERSION = 'v2.3.4';
+// renovate: datasource=go depName=github.com/opencontainers/runc
 export const RUNC_VERSION = 'v1.4.3';
+// renovate: datasource=go depName=sigs.k8s.io/cri-tools
 export const CRICTL_VERSION = 'v1.36.0';
+// renovate: datasource=go depName=github.com/containernetworking/plugins
 export const CNI_PLUGINS_VERSION = 'v1.9.1';
+// renovate: datasource=go depName=github.com/coredns/coredns
 export const COREDNS_VERSION = 'v1.14.2';
 /** v0.0.34 (what kind v0.33.0 ships) is refused by the Go module proxy (403); v0.0.30 is served. */
+// renovate: datasource=go depName=github.com/rancher/local-path-provisioner
 export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
 /** The only kube-router v2 release the Go module proxy serves (v2.1.1+ and v2.0.x answer 403). */
+// renovate: datasource=go depName=github.com/cloudnativelabs/kube-router/v2
 export const KUBE_ROUTER_VERSION = 'v2.1.0';
 /** The pause version kubeadm of KUBERNETES_VERSION lists (cmd/kubeadm/app/constants: PauseVersion). */
-export const PAUSE_VERSION = '3.10.2';
+export const PAUSE_IMAGE_TAG = '3.10.2';
 
 function nodeTool(name: string, version: string, wrapper: string, pkg: string, ldflags: string[] = [], versionArgs = ['--version']): ToolSpec {
   return {
@@ -285,6 +305,21 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   // ---- end control plane ---------------------------------------------------------------------
+  // The GitHub workflow linter (unit tier: test/unit/workflows.test.ts). Stamped as actionlint's
+  // own release build does (.goreleaser.yaml: version without the "v"). No download: no pinned sha256.
+  actionlint: {
+    name: 'actionlint',
+    version: ACTIONLINT_VERSION,
+    versionArgs: ['-version'],
+    // Exactly the pinned release: its rule set decides what CI reports.
+    accepts: (r) => r.split('\n')[0]!.trim() === ACTIONLINT_VERSION.replace(/^v/, ''),
+    wants: `actionlint ${ACTIONLINT_VERSION}`,
+    go: {
+      wrapper: 'tools/actionlint',
+      pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+      ldflags: [`-X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION.replace(/^v/, '')}`],
+    },
+  },
   registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (above)
   ...KIND_NODE_TOOLS, // the offline kind node image (above)
 };
@@ -302,6 +337,7 @@ export interface DistributionSpec {
   marker: string;
 }
 
+// renovate: datasource=maven depName=org.keycloak:keycloak-quarkus-dist
 export const KEYCLOAK_VERSION = '26.7.3';
 /**
  * sha256 of keycloak-quarkus-dist-26.7.3.tar.gz, computed from the downloaded artifact and
