@@ -228,7 +228,7 @@ describe('sessions', () => {
 describe('access control', () => {
   it('with allowedGroups [admins], bob is refused and alice is let in', async () => {
     // oauth2-proxy asks for the scope `groups` when groups are restricted: the realm needs that
-    // client scope (see README, Troubleshooting: invalid_scope). Created here through the admin API.
+    // client scope (see docs/troubleshooting.md: invalid_scope). Created here through the admin API.
     await addOptionalClientScope(stack.keycloak, 'groups');
 
     await stack.restartProxy({ global: { keycloak: { allowedGroups: ['admins'] } } });

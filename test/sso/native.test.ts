@@ -201,7 +201,7 @@ for (const mode of MODES) {
 
     it("with allowedGroups [admins], Backstage's resolver refuses bob and lets alice in", async () => {
       // The sign-in asks for the scope `groups` when groups are restricted (as oauth2-proxy does):
-      // the realm needs that client scope (README, Troubleshooting).
+      // the realm needs that client scope (docs/troubleshooting.md).
       await addOptionalClientScope(stack.keycloak, 'groups');
 
       await stack.restartBackstage({ global: { keycloak: { allowedGroups: ['admins'] } } });

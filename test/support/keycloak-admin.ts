@@ -9,7 +9,7 @@ import type { KeycloakHandle } from '../../scripts/lib/run/keycloak.ts';
 /**
  * Creates the client scope `name` (if missing) and makes it an optional scope of the client, so a
  * sign-in may ask for it. oauth2-proxy and Backstage's resolver ask for `groups` when groups are
- * restricted: the realm needs that scope (README, Troubleshooting: invalid_scope).
+ * restricted: the realm needs that scope (docs/troubleshooting.md: invalid_scope).
  */
 export async function addOptionalClientScope(keycloak: KeycloakHandle, name: string, opts: { realm?: string; clientId?: string } = {}): Promise<void> {
   const admin = `${keycloak.url}/admin/realms/${opts.realm ?? 'backstage'}`;

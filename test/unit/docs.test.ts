@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { render } from '../support/chart.ts';
 import { parse as parseYaml } from 'yaml';
-import { expectedReadme, expectedSchema, parseParams, VALUES_SOURCES } from '../../scripts/docs.ts';
+import { expectedSchema, expectedValuesDoc, parseParams, VALUES_DOC, VALUES_SOURCES } from '../../scripts/docs.ts';
+import { DIAGRAMS, dotVersion, expectedDiagram, sourceHash, stampOf } from '../../scripts/lib/docs/diagrams.ts';
 import { parseModifiers, valuesSchema } from '../../scripts/lib/chart/values-schema.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
@@ -14,9 +15,18 @@ function leaves(v: unknown, prefix = ''): string[] {
 }
 
 describe('values documentation', () => {
-  it('the README values table is generated from values.yaml and up to date (npm run docs)', async () => {
-    const { current, expected } = await expectedReadme();
+  it('docs/values.md is generated from the @param lines and up to date (npm run docs)', async () => {
+    const { current, expected } = await expectedValuesDoc();
     expect(current).toBe(expected);
+  });
+
+  it.each(VALUES_SOURCES)('the @param lines of $file are short: one sentence (two at most), no measured figures', async ({ file }) => {
+    const text = await readFile(path.join(repoRoot, file), 'utf8');
+    const long = parseParams(text).filter((p) => p.description.length > 200 || p.description.split(/(?<=\.)\s+(?=[A-Z])/).length > 2);
+    expect(long.map((p) => p.key)).toEqual([]);
+    // Benchmark figures live in docs/benchmarks.md with the command that produced them.
+    const figures = parseParams(text).filter((p) => /µs|\d+(\.\d+)? ?MiB ->|\d+-\d+%|bench:/.test(p.description));
+    expect(figures.map((p) => p.key)).toEqual([]);
   });
 
   it('values.schema.json is generated from the annotated values files and up to date (npm run docs)', async () => {
@@ -37,10 +47,61 @@ describe('values documentation', () => {
   });
 });
 
-describe('README', () => {
-  it('names every object this chart renders itself (the alpha ConfigMap included)', async () => {
+describe('README and docs/', () => {
+  const markdown = async (): Promise<string[]> => ['README.md', 'CONTRIBUTING.md', 'SECURITY.md', ...(await readdir(path.join(repoRoot, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+  it('the README is a page a newcomer reads in minutes (under 300 lines) and links the values reference', async () => {
     const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-    const paragraph = readme.slice(readme.indexOf('Objects this chart renders itself:'), readme.indexOf('Everything else comes from the\nupstream chart'));
+    expect(readme.split('\n').length).toBeLessThan(300);
+    expect(readme).toContain(`(${VALUES_DOC})`);
+    expect(readme).not.toContain('values:start');
+  });
+
+  it('every relative link of README.md, CONTRIBUTING.md, SECURITY.md and docs/*.md names a file that exists, and a heading that exists', async () => {
+    const slugs = (md: string): Set<string> => {
+      const seen = new Map<string, number>();
+      const out = new Set<string>();
+      for (const m of md.replace(/```[\s\S]*?```/g, '').matchAll(/^#{1,6} (.+)$/gm)) {
+        const base = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+        const n = seen.get(base) ?? 0;
+        seen.set(base, n + 1);
+        out.add(n ? `${base}-${n}` : base);
+      }
+      return out;
+    };
+    const broken: string[] = [];
+    for (const file of await markdown()) {
+      const text = (await readFile(path.join(repoRoot, file), 'utf8')).replace(/```[\s\S]*?```/g, '');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const link = m[1]!;
+        if (/^[a-z]+:/.test(link)) continue;
+        const [target, anchor] = link.split('#') as [string, string | undefined];
+        const resolved = target ? path.join(path.dirname(path.join(repoRoot, file)), target) : path.join(repoRoot, file);
+        const body = await readFile(resolved, 'utf8').catch(() => undefined);
+        if (body === undefined) broken.push(`${file}: ${link} (no such file)`);
+        else if (anchor && resolved.endsWith('.md') && !slugs(body).has(anchor)) broken.push(`${file}: ${link} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it.each(DIAGRAMS)('$svg was rendered from $dot as committed (re-rendered and compared where Graphviz is here)', async (d) => {
+    const source = await readFile(path.join(repoRoot, d.dot), 'utf8');
+    const svg = await readFile(path.join(repoRoot, d.svg), 'utf8');
+    expect(stampOf(svg), 'run npm run docs (needs Graphviz: apt-get install graphviz)').toEqual({ file: d.dot, sha256: sourceHash(source) });
+    const { current, expected, error } = await expectedDiagram(d);
+    expect(error).toBeUndefined();
+    // Without `dot` (or with another Graphviz version) only the stamp above can be checked.
+    if (dotVersion()) expect(current).toBe(expected);
+  });
+
+  it('names every object this chart renders itself (the alpha ConfigMap included; docs/architecture.md owns the list)', async () => {
+    const page = await readFile(path.join(repoRoot, 'docs/architecture.md'), 'utf8');
+    const start = page.indexOf('Objects this chart renders itself:');
+    const end = page.indexOf('Everything else comes from the upstream chart');
+    expect(start).toBeGreaterThan(0);
+    expect(end).toBeGreaterThan(start);
+    const paragraph = page.slice(start, end);
     for (const mode of ['oauth2Proxy', 'verifiedToken']) {
       const m = await render({ release: 'team', set: [`global.signIn.mode=${mode}`] });
       const ours = m.objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'backstage-keycloak');

@@ -131,12 +131,12 @@ describe('the attack, performed against the configuration before the fix', () =>
   });
 });
 
-describe('the README says what holds', () => {
-  it('the precise header rule and what a trusted source can do', async () => {
-    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-    expect(readme).not.toMatch(/strips client X-Forwarded-\*/);
-    expect(readme).toMatch(/deletes the identity headers/);
-    expect(readme).toMatch(/no route without a\s+login/);
-    expect(readme).toMatch(/What a trusted source can do/);
+describe('the security model page says what holds', () => {
+  it('the precise header rule and what a trusted source can do (docs/security-model.md, which owns the text)', async () => {
+    const page = await readFile(path.join(repoRoot, 'docs/security-model.md'), 'utf8');
+    expect(page).not.toMatch(/strips client X-Forwarded-\*/);
+    expect(page).toMatch(/deletes the identity headers/);
+    expect(page).toMatch(/no route without a\s+login/);
+    expect(page).toMatch(/What a trusted source can do/);
   });
 });

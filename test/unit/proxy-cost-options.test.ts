@@ -1,5 +1,5 @@
 /**
- * The chart options that cut oauth2-proxy's cost per request (README "Benchmarks"): the redis
+ * The chart options that cut oauth2-proxy's cost per request (docs/benchmarks.md): the redis
  * session store (URL in the ConfigMap, password only through a Secret, its NetworkPolicy), request
  * logging, and the Go runtime's GOGC/GOMEMLIMIT. Defaults render nothing new.
  */
