@@ -71,7 +71,7 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
     accessTokens.set(access, grant.claims);
     const refresh = randomBytes(24).toString('base64url');
     refreshTokens.set(refresh, { ...grant, nonce: undefined });
-    const id = await sign({ ...grant.claims, ...(grant.nonce ? { nonce: grant.nonce } : {}), azp: grant.clientId }, tamper ?? {});
+    const id = await sign({ typ: 'ID', ...grant.claims, ...(grant.nonce ? { nonce: grant.nonce } : {}), azp: grant.clientId }, tamper ?? {});
     tamper = undefined;
     return { access_token: access, id_token: id, refresh_token: refresh, token_type: 'Bearer', expires_in: 300, scope: 'openid profile email' };
   }
