@@ -33,7 +33,9 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 // Users and groups from Keycloak (catalog.providers.keycloakOrg), when the deployment enables it
 // (the chart sets BACKSTAGE_KEYCLOAK_CATALOG_SYNC from global.keycloak.catalogSync.enabled).
 if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
-  backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
+  // The provider of @backstage-community/plugin-catalog-backend-module-keycloak with Users bound
+  // to their Keycloak id and Groups named from their full path (keycloakIdentity.ts).
+  backend.add(import('./keycloakIdentity'));
 }
 
 // The portal (create-app's backend): the scaffolder with our template kind, TechDocs (mkdocs run
