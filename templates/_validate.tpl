@@ -320,7 +320,21 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- $perm := .Values.global.permissions | default dict -}}
-{{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.permissions.adminGroups" "value" $perm.adminGroups "pattern" `^([a-z0-9]+:[a-z0-9._-]+/)?[A-Za-z0-9][A-Za-z0-9._-]*$` "what" "a catalog group name (letters, digits, '.', '_', '-'; e.g. admins) or a group reference (group:default/admins)") | fromJsonArray) -}}
+{{- /* Full Keycloak group paths only: a bare name is what a subgroup anywhere can imitate (issue 17). */ -}}
+{{- range $i, $g := ($perm.adminGroups | default list) -}}
+{{- $s := toString $g -}}
+{{- if not (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s) -}}
+{{- $errs = append $errs (printf "global.permissions.adminGroups[%d]=%q is not a full Keycloak group path: write the group's path as Keycloak shows it, e.g. %q for a top-level group or \"/parent/%s\" for a subgroup (bare names are refused: a subgroup anywhere could carry the same name)" $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s "")) (regexReplaceAll "^group:[^/]*/" $s "")) -}}
+{{- end -}}
+{{- end -}}
+{{- range $grant := list "runTemplates" "registerEntities" "deleteEntities" -}}
+{{- range $i, $g := (get ($perm.grants | default dict) $grant | default list) -}}
+{{- $s := toString $g -}}
+{{- if not (or (eq $s "*") (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s)) -}}
+{{- $errs = append $errs (printf "global.permissions.grants.%s[%d]=%q is neither a full Keycloak group path nor \"*\": write the group's path, e.g. %q, or \"*\" for every signed-in user (bare names are refused: a subgroup anywhere could carry the same name)" $grant $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s ""))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- toJson $errs -}}
 {{- end -}}
 
@@ -1013,6 +1027,7 @@ Params: . the appConfig path.
 {{- else if contains "allowedRoles" $p -}}global.keycloak.allowedRoles
 {{- else if contains "additionalScopes" $p -}}global.keycloak.allowedGroups (the `groups` scope)
 {{- else if contains "adminGroups" $p -}}global.permissions.adminGroups
+{{- else if contains "permissions.grants" $p -}}global.permissions.grants
 {{- else if eq $p "catalog.readonly" -}}global.permissions.catalogReadonly
 {{- else if hasPrefix "auth.session" $p -}}global.signIn.session.secret or existingSecret
 {{- else if hasSuffix ".prompt" $p -}}global.signIn.prompt
