@@ -153,9 +153,15 @@ describe('admin rights from a group name (issue 17, Medium)', () => {
     expect(m.owns).toContain(devRef);
     expect(c.owns).toContain(platformRef);
     expect(c.owns).not.toContain(devRef);
-    // Members are kept apart too.
+    // Members are kept apart too, and so is the hierarchy (parent and children follow the paths).
     expect(dev[0].spec.members).toEqual(['mallory']);
     expect(platform[0].spec.members).toEqual(['carol']);
+    const [developers] = await byPath('/developers');
+    expect(developers.spec.children).toEqual([dev[0].metadata.name]);
+    expect(dev[0].spec.parent).toBe(developers.metadata.name);
+    const [top] = await byPath('/admins');
+    expect(top.spec.parent).toBeUndefined();
+    expect(top.spec.children).toEqual([]);
   });
 
   it('mallory cannot delete, register or refresh (403 each); alice can', async () => {

@@ -17,13 +17,14 @@
  *           user's rename cannot break the ingestion for everyone (the catalog refuses a mutation
  *           holding one ref twice).
  *
- * Users' memberOf follows the transformed group names (the module fills it after the transformers).
+ * Users' memberOf follows the transformed group names (the module fills it after the transformers);
+ * Groups' parent and children are set here from the paths (the module matches them by bare name).
  */
 import { coreServices, createBackendModule, type LoggerService } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint, type EntityProvider, type EntityProviderConnection, type EntityProviderMutation } from '@backstage/plugin-catalog-node';
 import { KeycloakOrgEntityProvider } from '@backstage-community/plugin-catalog-backend-module-keycloak';
 import { keycloakUserTransformer, KEYCLOAK_USERNAME_ANNOTATION } from '@backstage-keycloak/plugin-auth-backend-module-keycloak';
-import { keycloakGroupTransformer } from '@backstage-keycloak/plugin-permission-backend-module-keycloak';
+import { keycloakGroupTransformer, KEYCLOAK_PATH_ANNOTATION } from '@backstage-keycloak/plugin-permission-backend-module-keycloak';
 
 type Deferred = Extract<EntityProviderMutation, { type: 'full' }>['entities'][number];
 
@@ -40,10 +41,35 @@ export function withoutClashes(entities: Deferred[], logger: LoggerService): Def
     const same = byRef.get(refOf(d))!;
     if (same.length === 1) return true;
     if (same[0] === d) {
-      const names = same.map((x) => x.entity.metadata.annotations?.[KEYCLOAK_USERNAME_ANNOTATION] ?? x.entity.metadata.annotations?.['keycloak.org/path'] ?? '?');
+      const names = same.map((x) => x.entity.metadata.annotations?.[KEYCLOAK_USERNAME_ANNOTATION] ?? x.entity.metadata.annotations?.[KEYCLOAK_PATH_ANNOTATION] ?? '?');
       logger.warn(`Keycloak ingestion: ${same.length} Keycloak entries map to ${refOf(d)} (${names.map((n) => JSON.stringify(n)).join(', ')}): none of them is ingested, so none can sign in as another. Rename one in Keycloak.`);
     }
     return false;
+  });
+}
+
+/**
+ * Sets each ingested Group's spec.parent and spec.children from the paths (keycloak.org/path): the
+ * module wires them by bare group name, so with two groups named `admins` a parent could list the
+ * wrong one as its child.
+ */
+export function withHierarchyFromPaths(entities: Deferred[]): Deferred[] {
+  const pathOf = (d: Deferred) => (d.entity.kind === 'Group' ? d.entity.metadata.annotations?.[KEYCLOAK_PATH_ANNOTATION] : undefined);
+  const nameByPath = new Map<string, string>();
+  for (const d of entities) {
+    const p = pathOf(d);
+    if (p) nameByPath.set(p, d.entity.metadata.name);
+  }
+  const parentPath = (p: string) => p.slice(0, p.lastIndexOf('/'));
+  return entities.map((d) => {
+    const p = pathOf(d);
+    if (!p) return d;
+    const spec: NonNullable<Deferred['entity']['spec']> = { ...d.entity.spec };
+    const parent = nameByPath.get(parentPath(p));
+    if (parent) spec.parent = parent;
+    else delete spec.parent;
+    spec.children = [...nameByPath].filter(([c]) => parentPath(c) === p).map(([, name]) => name);
+    return { ...d, entity: { ...d.entity, spec } };
   });
 }
 
@@ -60,7 +86,7 @@ class ClashFreeProvider implements EntityProvider {
     await this.inner.connect({
       refresh: (options) => connection.refresh(options),
       applyMutation: (mutation) =>
-        connection.applyMutation(mutation.type === 'full' ? { ...mutation, entities: withoutClashes(mutation.entities, logger) } : mutation),
+        connection.applyMutation(mutation.type === 'full' ? { ...mutation, entities: withHierarchyFromPaths(withoutClashes(mutation.entities, logger)) } : mutation),
     });
   }
 }
