@@ -13,7 +13,8 @@
  *               subject, raw username) differs from the entity's is refused: of two Keycloak users
  *               that map to one entity, neither can sign in as the other.
  *   unbound     a User without `keycloak.org/id` (a static catalog file) is matched only when the
- *               raw username IS its name, byte for byte: no cleaned name can reach it.
+ *               raw username IS its name (case aside, as the catalog compares names): no cleaned
+ *               name can reach it.
  */
 /** The parts of a catalog entity the binding reads (structural: no dependency on catalog-model). */
 export interface EntityLike {
@@ -50,7 +51,8 @@ export function bindingMismatch(entity: EntityLike, who: KeycloakSubject, by: 'n
     const boundName = entity.metadata.annotations?.[KEYCLOAK_USERNAME_ANNOTATION];
     return boundName && who.username === boundName ? undefined : 'it is bound to a Keycloak user id and the sign-in carries no subject to compare';
   }
-  if (by === 'name' && who.username !== undefined && who.username !== entity.metadata.name) {
+  // The catalog compares names case-insensitively; nothing else may differ.
+  if (by === 'name' && who.username !== undefined && who.username.toLowerCase() !== entity.metadata.name.toLowerCase()) {
     return `its name is not the Keycloak username "${who.username}" itself (only ingested Users, bound by keycloak.org/id, are matched on a cleaned name)`;
   }
   return undefined;
