@@ -83,6 +83,9 @@ beforeAll(async () => {
   });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-identity-'));
   const config = path.join(tmp, 'app-config.identity.yaml');
+  // A static User (no keycloak.org/id: not from the ingestion), named like a cleaned username.
+  const staticOrg = path.join(tmp, 'static-org.yaml');
+  await writeFile(staticOrg, 'apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: dave-corp\nspec:\n  profile:\n    email: dave-corp@example.com\n  memberOf: []\n');
   await writeFile(
     config,
     [
@@ -91,6 +94,9 @@ beforeAll(async () => {
       '    - type: file',
       '      target: ./catalog/templates/docs-component/template.yaml',
       '      rules: [{ allow: [Template] }]',
+      '    - type: file',
+      `      target: ${staticOrg}`,
+      '      rules: [{ allow: [User] }]',
       '  providers:',
       '    keycloakOrg:',
       '      default:',
@@ -299,4 +305,13 @@ describe('identities that can be claimed (issue 17, Medium)', () => {
       expect((await signIn(USERS.bob)).status).toBe(200);
     });
   }
+
+  it('a static User (no keycloak.org/id) is reached only by the username that is its name, never by a cleaned one', async () => {
+    const claim = await signIn({ id: '33333333-0000-4000-8000-00000000000d', username: 'dave@corp', email: 'dave@corp.example' });
+    expect(claim.status).toBe(403);
+    expect(claim.message).toMatch(/maps to user:default\/dave-corp, but its name is not the Keycloak username "dave@corp" itself/);
+    const own = await signIn({ id: '33333333-0000-4000-8000-00000000000e', username: 'dave-corp', email: 'dave-corp@example.com' });
+    expect(own.status, own.message).toBe(200);
+    expect(own.ref).toBe('user:default/dave-corp');
+  });
 });
