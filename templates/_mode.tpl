@@ -99,7 +99,7 @@ Params: ctx  the chart context (umbrella or subchart)
 {{- $perm := $.Values.global.permissions | default dict -}}
 {{- $scopes := ternary (list "groups") list (not (empty $k.allowedGroups)) -}}
 {{- $grants := $perm.grants | default dict -}}
-{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list) "grants" (dict "runTemplates" ($grants.runTemplates | default list) "registerEntities" ($grants.registerEntities | default list) "deleteEntities" ($grants.deleteEntities | default list))) -}}
+{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list) "grants" (dict "runTemplates" ($grants.runTemplates | default list) "registerEntities" ($grants.registerEntities | default list) "deleteEntities" ($grants.deleteEntities | default list) "buildTechDocs" ($grants.buildTechDocs | default list))) -}}
 {{- $auth := dict -}}
 {{- $provider := dict -}}
 {{- if eq $mode "verifiedToken" -}}

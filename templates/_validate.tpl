@@ -327,7 +327,7 @@ Params: . the umbrella context.
 {{- $errs = append $errs (printf "global.permissions.adminGroups[%d]=%q is not a full Keycloak group path: write the group's path as Keycloak shows it, e.g. %q for a top-level group or \"/parent/%s\" for a subgroup (bare names are refused: a subgroup anywhere could carry the same name)" $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s "")) (regexReplaceAll "^group:[^/]*/" $s "")) -}}
 {{- end -}}
 {{- end -}}
-{{- range $grant := list "runTemplates" "registerEntities" "deleteEntities" -}}
+{{- range $grant := list "runTemplates" "registerEntities" "deleteEntities" "buildTechDocs" -}}
 {{- range $i, $g := (get ($perm.grants | default dict) $grant | default list) -}}
 {{- $s := toString $g -}}
 {{- if not (or (eq $s "*") (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s)) -}}

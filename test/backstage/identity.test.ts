@@ -9,8 +9,9 @@
  *     two nested groups named `admins` do not collide;
  *   - identities that can be claimed: `alice@corp` and `alice-corp` map to one catalog name; in both
  *     orders of creation neither signs in as the other;
- *   - grants by full group path (global.permissions.grants): run templates, register, delete, each
- *     granted and refused; scaffolder runs readable and cancellable only by their owner and admins.
+ *   - grants by full group path (global.permissions.grants): run templates, register, delete, build
+ *     TechDocs, each granted and refused; scaffolder runs readable and cancellable only by their
+ *     owner and admins.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,8 @@ beforeAll(async () => {
       '      target: ./catalog/templates/docs-component/template.yaml',
       '      rules: [{ allow: [Template] }]',
       '    - type: file',
+      '      target: ./catalog/portal/hello-service/catalog-info.yaml',
+      '    - type: file',
       `      target: ${staticOrg}`,
       '      rules: [{ allow: [User] }]',
       '  providers:',
@@ -116,6 +119,7 @@ beforeAll(async () => {
       '      runTemplates: [/users, /platform/admins]',
       '      registerEntities: [/users]',
       '      deleteEntities: [/platform/admins]',
+      '      buildTechDocs: [/platform/admins]',
       '',
     ].join('\n'),
   );
@@ -208,6 +212,26 @@ describe('grants by full Keycloak group path (global.permissions.grants)', () =>
     // The next ingestion brings mallory back.
     await untilIngested('mallory re-ingested', async () => !!(await userEntity('mallory')));
   });
+
+  it('buildTechDocs [/platform/admins]: bob and mallory trigger no build (the published docs, none yet); carol does', async () => {
+    await untilIngested('hello-service in the catalog', async () => (await catalog(bs.url, await token(USERS.alice), 'GET', '/entities/by-name/component/default/hello-service')).status === 200);
+    const sync = async (u: DoubleUser) => {
+      const res = await fetch(`${bs.url}/api/techdocs/sync/default/component/hello-service`, { headers: { authorization: `Bearer ${await token(u)}` }, signal: AbortSignal.timeout(180_000) });
+      return { status: res.status, body: await res.text() };
+    };
+    const metadata = async () => (await fetch(`${bs.url}/api/techdocs/static/docs/default/component/hello-service/techdocs_metadata.json`, { headers: { authorization: `Bearer ${await token(USERS.bob)}` } })).status;
+    for (const u of [USERS.bob, USERS.mallory]) {
+      const r = await sync(u);
+      expect(r.status, u.username).toBe(200);
+      expect(r.body, u.username).toContain('event: finish\ndata: {"updated":false}');
+      expect(r.body, u.username).not.toContain('event: log');
+    }
+    expect(await metadata()).toBe(404);
+    expect(bs.logs().join('\n')).toMatch(/TechDocs build of default\/component\/hello-service not triggered: backstage-keycloak\.techdocs\.build denied/);
+    const built = await sync(USERS.carol);
+    expect(built.body).toMatch(/event: finish\ndata: \{"updated":true\}/);
+    expect(await metadata()).toBe(200);
+  }, 240_000);
 
   describe('runTemplates [/users, /platform/admins] and scaffolder runs', () => {
     const run = async (t: string) =>

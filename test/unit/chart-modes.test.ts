@@ -77,7 +77,7 @@ describe.each(MODES)('global.signIn.mode=%s', (mode) => {
     expect(Object.keys(app.auth.providers)).toEqual([PROVIDER[mode]]);
     expect(app.app.signInProvider).toBe(PROVIDER[mode]);
     expect(app.permission).toEqual({ enabled: true });
-    expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['/admins'], grants: { runTemplates: ['*'], registerEntities: [], deleteEntities: [] } });
+    expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['/admins'], grants: { runTemplates: ['*'], registerEntities: [], deleteEntities: [], buildTechDocs: ['*'] } });
     expect(app.catalog.readonly).toBe(false);
     if (native) {
       expect(app.auth.session).toEqual({ secret: '${AUTH_SESSION_SECRET}' });
@@ -153,7 +153,7 @@ describe('native providers', () => {
 
 describe('permissions', () => {
   it('admin groups, grants and catalog.readonly come from global.permissions', async () => {
-    const permissions = { adminGroups: ['/platform', '/org/sre'], grants: { runTemplates: ['/developers'], registerEntities: ['*'], deleteEntities: ['/org/sre'] }, catalogReadonly: true };
+    const permissions = { adminGroups: ['/platform', '/org/sre'], grants: { runTemplates: ['/developers'], registerEntities: ['*'], deleteEntities: ['/org/sre'], buildTechDocs: ['/writers'] }, catalogReadonly: true };
     const app = (await render({ values: { global: { permissions } } })).appConfig();
     expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['/platform', '/org/sre'], grants: permissions.grants });
     expect(app.catalog.readonly).toBe(true);

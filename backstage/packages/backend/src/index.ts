@@ -46,6 +46,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-techdocs-backend'));
 // dir: docs are built from a copy under /tmp (the image's root filesystem is read-only).
 backend.add(import('./techdocsCopyDir'));
+// Builds only for the grant buildTechDocs (global.permissions.grants.buildTechDocs).
+backend.add(import('./techdocsBuildGrant'));
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));

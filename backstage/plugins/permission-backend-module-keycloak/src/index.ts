@@ -13,6 +13,7 @@ export {
   DEFAULT_GRANTS,
   EVERYONE,
   GRANT_PERMISSIONS,
+  techdocsBuildPermission,
   type GrantName,
   type KeycloakPermissionSettings,
 } from './permissions';

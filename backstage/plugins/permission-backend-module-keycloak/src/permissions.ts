@@ -15,6 +15,9 @@
  *       registerEntities  catalog.location.create / analyze, catalog.entity.create / refresh / validate
  *                         (default: nobody beyond the admin groups)
  *       deleteEntities    catalog.entity.delete, catalog.location.delete (default: admin groups only)
+ *       buildTechDocs     backstage-keycloak.techdocs.build: a TechDocs build when a reader opens
+ *                         stale docs (default `*`, upstream's behaviour; denied: the published docs
+ *                         are served without a build)
  *   - Everything else (template management, ingestion management, any other plugin's create, update
  *     and delete) and every grant: members of backstageKeycloak.permissions.adminGroups (default
  *     `/admins`).
@@ -27,7 +30,7 @@
  * user's ownership references (Backstage fills them at sign-in from the catalog User's memberOf).
  */
 import { coreServices, createBackendModule, type LoggerService, type RootConfigService, type UserInfoService } from '@backstage/backend-plugin-api';
-import { AuthorizeResult, type PolicyDecision } from '@backstage/plugin-permission-common';
+import { AuthorizeResult, createPermission, type PolicyDecision } from '@backstage/plugin-permission-common';
 import type { PermissionPolicy, PolicyQuery, PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { GROUP_PATH, keycloakGroupEntityName } from './groups';
@@ -35,17 +38,26 @@ import { GROUP_PATH, keycloakGroupEntityName } from './groups';
 /** Every signed-in user, in a grant. */
 export const EVERYONE = '*';
 
-export type GrantName = 'runTemplates' | 'registerEntities' | 'deleteEntities';
+/**
+ * Building an entity's TechDocs (the TechDocs backend's /sync, which runs the generator). Upstream
+ * asks no permission before a build; the backstage-keycloak app asks this one
+ * (packages/backend/src/techdocsBuildGrant.ts) and serves the published docs without a build when
+ * it is denied.
+ */
+export const techdocsBuildPermission = createPermission({ name: 'backstage-keycloak.techdocs.build', attributes: { action: 'update' } });
+
+export type GrantName = 'runTemplates' | 'registerEntities' | 'deleteEntities' | 'buildTechDocs';
 
 /** Which grant decides which permission. */
 export const GRANT_PERMISSIONS: Record<GrantName, string[]> = {
   runTemplates: ['scaffolder.task.create', 'scaffolder.template.dry-run', 'scaffolder.action.execute'],
   registerEntities: ['catalog.location.create', 'catalog.location.analyze', 'catalog.entity.create', 'catalog.entity.refresh', 'catalog.entity.validate'],
   deleteEntities: ['catalog.entity.delete', 'catalog.location.delete'],
+  buildTechDocs: [techdocsBuildPermission.name],
 };
 
 /** Defaults of the grants (admins hold every grant anyway). */
-export const DEFAULT_GRANTS: Record<GrantName, string[]> = { runTemplates: [EVERYONE], registerEntities: [], deleteEntities: [] };
+export const DEFAULT_GRANTS: Record<GrantName, string[]> = { runTemplates: [EVERYONE], registerEntities: [], deleteEntities: [], buildTechDocs: [EVERYONE] };
 
 /** Scaffolder run permissions decided by ownership of the run. */
 const TASK_OWNER_PERMISSIONS = ['scaffolder.task.read', 'scaffolder.task.cancel'];
