@@ -94,7 +94,7 @@ Params: . the chart context (umbrella or subchart).
 The Backstage configuration the mode needs, as a YAML map the wiring merges into appConfig (keys
 the user set are kept, and validation then names any that differ): exactly ONE provider under
 auth.providers, the session secret of the native modes, and backstageKeycloak.* (the permission
-policy's admin groups; in the native modes the allowed groups/roles the resolver enforces, the
+policy's admin groups and grants, full Keycloak group paths; in the native modes the allowed groups/roles the resolver enforces, the
 end-session URL, and oauth2's userinfo URL). Secrets only as ${ENV} references.
 Usage:  {{ $cfg := include "backstage-keycloak.mode.appConfig" (dict "ctx" . "env" "production") | fromYaml }}
 Params: ctx  the chart context (umbrella or subchart)
@@ -108,7 +108,8 @@ Params: ctx  the chart context (umbrella or subchart)
 {{- $urls := include "backstage-keycloak.native.urls" $ | fromYaml -}}
 {{- $perm := $.Values.global.permissions | default dict -}}
 {{- $scopes := ternary (list "groups") list (not (empty $k.allowedGroups)) -}}
-{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list)) "health" (dict "listen" (include "backstage-keycloak.healthListen" $ | fromYaml)) -}}
+{{- $grants := $perm.grants | default dict -}}
+{{- $bk := dict "permissions" (dict "adminGroups" ($perm.adminGroups | default list) "grants" (dict "runTemplates" ($grants.runTemplates | default list) "registerEntities" ($grants.registerEntities | default list) "deleteEntities" ($grants.deleteEntities | default list) "buildTechDocs" ($grants.buildTechDocs | default list))) "health" (dict "listen" (include "backstage-keycloak.healthListen" $ | fromYaml)) -}}
 {{- $auth := dict -}}
 {{- $provider := dict -}}
 {{- if eq $mode "verifiedToken" -}}

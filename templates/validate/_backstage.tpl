@@ -204,6 +204,7 @@ Params: . the appConfig path.
 {{- else if contains "allowedRoles" $p -}}global.keycloak.allowedRoles
 {{- else if contains "additionalScopes" $p -}}global.keycloak.allowedGroups (the `groups` scope)
 {{- else if contains "adminGroups" $p -}}global.permissions.adminGroups
+{{- else if contains "permissions.grants" $p -}}global.permissions.grants
 {{- else if eq $p "catalog.readonly" -}}global.permissions.catalogReadonly
 {{- else if hasPrefix "auth.session" $p -}}global.signIn.session.secret or existingSecret
 {{- else if hasSuffix ".prompt" $p -}}global.signIn.prompt

@@ -82,7 +82,21 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- $perm := .Values.global.permissions | default dict -}}
-{{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.permissions.adminGroups" "value" $perm.adminGroups "pattern" `^([a-z0-9]+:[a-z0-9._-]+/)?[A-Za-z0-9][A-Za-z0-9._-]*$` "what" "a catalog group name (letters, digits, '.', '_', '-'; e.g. admins) or a group reference (group:default/admins)") | fromJsonArray) -}}
+{{- /* Full Keycloak group paths only: a bare name is what a subgroup anywhere can imitate (issue 17). */ -}}
+{{- range $i, $g := ($perm.adminGroups | default list) -}}
+{{- $s := toString $g -}}
+{{- if not (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s) -}}
+{{- $errs = append $errs (printf "global.permissions.adminGroups[%d]=%q is not a full Keycloak group path: write the group's path as Keycloak shows it, e.g. %q for a top-level group or \"/parent/%s\" for a subgroup (bare names are refused: a subgroup anywhere could carry the same name)" $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s "")) (regexReplaceAll "^group:[^/]*/" $s "")) -}}
+{{- end -}}
+{{- end -}}
+{{- range $grant := list "runTemplates" "registerEntities" "deleteEntities" "buildTechDocs" -}}
+{{- range $i, $g := (get ($perm.grants | default dict) $grant | default list) -}}
+{{- $s := toString $g -}}
+{{- if not (or (eq $s "*") (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s)) -}}
+{{- $errs = append $errs (printf "global.permissions.grants.%s[%d]=%q is neither a full Keycloak group path nor \"*\": write the group's path, e.g. %q, or \"*\" for every signed-in user (bare names are refused: a subgroup anywhere could carry the same name)" $grant $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s ""))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- toJson $errs -}}
 {{- end -}}
 

@@ -1,7 +1,8 @@
 /**
  * The Backstage app of backstage/ as a real backend process (no mocks), in sign-in mode oauth2Proxy
  * (BACKSTAGE_SIGNIN_MODE unset): sign-in from the headers oauth2-proxy sends, only that provider
- * served, the loopback-only listener, the permission policy (least privilege by group), and the
+ * served, the loopback-only listener, the permission policy (least privilege by group, default
+ * grants: everyone runs templates), and the
  * refusal of non-canonical request paths. verified-token.test.ts and native.test.ts cover the
  * other modes.
  */
@@ -157,6 +158,17 @@ describe('permission policy: least privilege by Keycloak group', () => {
     const bobUid = (await catalog(bs.url, alice, 'GET', '/entities/by-name/user/default/bob')).body.metadata.uid;
     expect((await catalog(bs.url, alice, 'DELETE', `/entities/by-uid/${bobUid}`)).status).toBe(204);
     expect((await catalog(bs.url, alice, 'GET', '/entities/by-name/user/default/bob')).status).toBe(404);
+  });
+
+  it('defaults (global.permissions.grants): bob, an ordinary user, runs the template and dry-runs it; registering stays refused', async () => {
+    const template = await catalog(bs.url, bob, 'GET', '/entities/by-name/template/default/docs-only-component');
+    expect(template.status).toBe(200);
+    const post = (p: string, body: unknown) => fetch(`${bs.url}/api/scaffolder/v2/${p}`, { method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const run = await post('tasks', { templateRef: 'template:default/docs-only-component', values: { name: 'bobs-docs', owner: 'group:default/users' } });
+    expect(run.status, await run.clone().text()).toBe(201);
+    const dry = await post('dry-run', { template: template.body, values: { name: 'bobs-dry-run', owner: 'group:default/users' }, secrets: {}, directoryContents: [] });
+    expect(dry.status).not.toBe(403);
+    expect((await catalog(bs.url, bob, 'POST', '/locations', { type: 'url', target: 'http://127.0.0.1:1/bob.yaml' })).status).toBe(403);
   });
 
   it('without a token the catalog answers 401', async () => {

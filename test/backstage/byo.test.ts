@@ -206,7 +206,7 @@ permission:
   enabled: true
 backstageKeycloak:
   permissions:
-    adminGroups: [admins]
+    adminGroups: [/admins]
 catalog:
   rules:
     - allow: [User, Group, Location]

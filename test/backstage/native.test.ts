@@ -113,6 +113,15 @@ for (const mode of ['oidc', 'oauth2'] as const) {
       expect(response.backstageIdentity!.identity.userEntityRef).toBe('user:default/alice');
     });
 
+    it("an unverified email never signs in as the User with that email (eve sets alice's address in the account console)", async () => {
+      const eve = { ...ALICE, preferred_username: 'eve', name: 'Eve', sub: '0e0e0e0e-0000-4000-8000-00000000000e' };
+      for (const claims of [{ ...eve, email_verified: false }, { ...eve, email_verified: undefined }, { ...eve, email_verified: 'true' }]) {
+        const err = await signIn(claims).catch((e: Error) => e);
+        expect(err, JSON.stringify(claims.email_verified)).toBeInstanceOf(LoginError);
+        expect((err as Error).message).toMatch(/NotAllowedError: Sign-in refused: Keycloak user "eve" <alice@example.com> has no User entity .*the email is not verified by Keycloak/);
+      }
+    });
+
     it('a user the catalog does not know gets a clear 403', async () => {
       const err = await signIn({ ...ALICE, preferred_username: 'mallory', email: 'mallory@example.com' }).catch((e: Error) => e);
       expect(err).toBeInstanceOf(LoginError);

@@ -27,7 +27,9 @@ async function refresh(headers: Record<string, string>, base = bs.url): Promise<
   return { status: res.status, body: (await res.json()) as Refresh['body'] };
 }
 
-const alice = { preferred_username: 'alice', email: 'alice@example.com', sub: '6f1c2a9e-3b7d-4c55-9a51-2f0e8d1c7b44' };
+// As Keycloak issues them: typ "ID", azp the client, email_verified.
+const alice = { typ: 'ID', azp: 'backstage', preferred_username: 'alice', email: 'alice@example.com', email_verified: true, sub: '6f1c2a9e-3b7d-4c55-9a51-2f0e8d1c7b44' };
+const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
   iss = await startTestIssuer({ clientId: 'backstage', clientSecret: 'unused' });
@@ -74,7 +76,19 @@ describe('verified-token sign-in (oidcProxy)', () => {
     ['a wrong audience', async () => ({ 'x-oidc-id-token': await iss.sign(alice, { aud: 'another-client' }) }), /wrong audience/],
     ['a wrong issuer', async () => ({ 'x-oidc-id-token': await iss.sign(alice, { iss: 'http://127.0.0.1:1/realms/evil' }) }), /wrong issuer/],
     ['an expired token', async () => ({ 'x-oidc-id-token': await iss.sign(alice, { exp: Math.floor(Date.now() / 1000) - 120 }) }), /token expired/],
+    ['a token expired 45 s ago (beyond the 30 s clock skew)', async () => ({ 'x-oidc-id-token': await iss.sign(alice, { exp: now() - 45 }) }), /token expired/],
+    // Keycloak's access token: same issuer, same key, aud may include the client, but typ Bearer.
+    ['an access token (typ Bearer) instead of an ID token', async () => ({ 'x-oidc-id-token': await iss.sign({ ...alice, typ: 'Bearer' }) }), /not an ID token \(typ \\?"Bearer\\?"\)/],
+    ['a token without typ', async () => ({ 'x-oidc-id-token': await iss.sign({ ...alice, typ: undefined }) }), /not an ID token \(typ null\)/],
+    // An ID token another client of the realm obtained, whose aud also lists ours.
+    ['an ID token issued to another client (azp)', async () => ({ 'x-oidc-id-token': await iss.sign({ ...alice, azp: 'other-client' }) }), /issued to another client \(azp \\?"other-client\\?", expected backstage\)/],
   ];
+
+  it('accepts a token expired 10 s ago: inside the documented 30 s clock skew', async () => {
+    const r = await refresh({ 'x-oidc-id-token': await iss.sign(alice, { exp: now() - 10 }) });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.backstageIdentity!.identity.userEntityRef).toBe('user:default/alice');
+  });
 
   it('a valid ID token signs alice in, owning her group', async () => {
     const r = await refresh({ 'x-oidc-id-token': await iss.sign(alice) });
@@ -93,6 +107,22 @@ describe('verified-token sign-in (oidcProxy)', () => {
       expect(bs.logs().slice(before).join('\n')).toMatch(new RegExp(`oidcProxy: refused GET .*: ${reason.source}`));
     });
   }
+
+  it("an unverified email never signs in as the User with that email (eve sets alice's address in the account console)", async () => {
+    const eve = { typ: 'ID', azp: 'backstage', preferred_username: 'eve', email: 'alice@example.com', sub: '0e0e0e0e-0000-4000-8000-00000000000e' };
+    for (const claims of [{ ...eve, email_verified: false }, eve]) {
+      const r = await refresh({ 'x-oidc-id-token': await iss.sign(claims) });
+      expect(r.status, JSON.stringify(r.body)).toBe(403);
+      expect(r.body.backstageIdentity).toBeUndefined();
+      expect(r.body.error!.message).toMatch(/the email is not verified by Keycloak, so it was not used/);
+    }
+  });
+
+  it("a verified email still finds the User (the username matches no entity)", async () => {
+    const r = await refresh({ 'x-oidc-id-token': await iss.sign({ ...alice, preferred_username: 'alice.renamed' }) });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.backstageIdentity!.identity.userEntityRef).toBe('user:default/alice');
+  });
 
   it('identity headers do not sign anyone in on the verified provider', async () => {
     const r = await refresh({ 'x-forwarded-preferred-username': 'alice', 'x-forwarded-email': 'alice@example.com' });

@@ -30,6 +30,7 @@ export interface TestIssuer {
   /** The next token response's ID token is signed with this key / for this audience (once). */
   tamperNextIdToken(how: { key?: PrivateKey; aud?: string }): void;
   authorize(authorizeUrl: URL | string, claims: Record<string, unknown>): URL;
+  /** A token signed by the issuer; an ID token as Keycloak issues one (typ "ID", azp the client) unless `claims` set typ/azp. */
   sign(claims: Record<string, unknown>, opts?: { key?: PrivateKey; aud?: string; iss?: string; exp?: string | number }): Promise<string>;
   stop(): Promise<void>;
 }
@@ -57,7 +58,8 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
   let tamper: { key?: PrivateKey; aud?: string } | undefined;
 
   const sign = (claims: Record<string, unknown>, o: { key?: PrivateKey; aud?: string; iss?: string; exp?: string | number } = {}) =>
-    new jose.SignJWT({ ...claims })
+    // Shaped like Keycloak's ID tokens unless the claims say otherwise: typ "ID", azp the client.
+    new jose.SignJWT({ typ: 'ID', azp: opts.clientId, ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
       .setIssuer(o.iss ?? issuer)
       .setAudience(o.aud ?? opts.clientId)
@@ -71,7 +73,7 @@ export async function startTestIssuer(opts: { clientId: string; clientSecret: st
     accessTokens.set(access, grant.claims);
     const refresh = randomBytes(24).toString('base64url');
     refreshTokens.set(refresh, { ...grant, nonce: undefined });
-    const id = await sign({ ...grant.claims, ...(grant.nonce ? { nonce: grant.nonce } : {}), azp: grant.clientId }, tamper ?? {});
+    const id = await sign({ typ: 'ID', ...grant.claims, ...(grant.nonce ? { nonce: grant.nonce } : {}), azp: grant.clientId }, tamper ?? {});
     tamper = undefined;
     return { access_token: access, id_token: id, refresh_token: refresh, token_type: 'Bearer', expires_in: 300, scope: 'openid profile email' };
   }

@@ -78,7 +78,7 @@ describe.each(MODES)('global.signIn.mode=%s', (mode) => {
     expect(Object.keys(app.auth.providers)).toEqual([PROVIDER[mode]]);
     expect(app.app.signInProvider).toBe(PROVIDER[mode]);
     expect(app.permission).toEqual({ enabled: true });
-    expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['admins'] });
+    expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['/admins'], grants: { runTemplates: ['*'], registerEntities: [], deleteEntities: [], buildTechDocs: ['*'] } });
     expect(app.catalog.readonly).toBe(false);
     if (native) {
       expect(app.auth.session).toEqual({ secret: '${AUTH_SESSION_SECRET}' });
@@ -153,10 +153,23 @@ describe('native providers', () => {
 });
 
 describe('permissions', () => {
-  it('admin groups and catalog.readonly come from global.permissions', async () => {
-    const app = (await render({ values: { global: { permissions: { adminGroups: ['platform', 'group:default/sre'], catalogReadonly: true } } } })).appConfig();
-    expect(app.backstageKeycloak.permissions.adminGroups).toEqual(['platform', 'group:default/sre']);
+  it('admin groups, grants and catalog.readonly come from global.permissions', async () => {
+    const permissions = { adminGroups: ['/platform', '/org/sre'], grants: { runTemplates: ['/developers'], registerEntities: ['*'], deleteEntities: ['/org/sre'], buildTechDocs: ['/writers'] }, catalogReadonly: true };
+    const app = (await render({ values: { global: { permissions } } })).appConfig();
+    expect(app.backstageKeycloak.permissions).toEqual({ adminGroups: ['/platform', '/org/sre'], grants: permissions.grants });
     expect(app.catalog.readonly).toBe(true);
+  });
+
+  it('a group that is not a full Keycloak path is refused at render, naming the value and the fix (issue 17: a subgroup could carry the name)', async () => {
+    const err = await renderError({ values: { global: { permissions: { adminGroups: ['admins', '/ok', 'group:default/sre'] } } } });
+    expect(err).toMatch(/global\.permissions\.adminGroups\[0\]="admins" is not a full Keycloak group path: write the group's path as Keycloak shows it, e\.g\. "\/admins" for a top-level group or "\/parent\/admins" for a subgroup/);
+    expect(err).toMatch(/global\.permissions\.adminGroups\[2\]="group:default\/sre" is not a full Keycloak group path: .*e\.g\. "\/sre"/);
+    expect(err).not.toMatch(/adminGroups\[1\]/);
+    const grants = await renderError({ values: { global: { permissions: { grants: { runTemplates: ['developers'], deleteEntities: ['/a/'] } } } } });
+    expect(grants).toMatch(/global\.permissions\.grants\.runTemplates\[0\]="developers" is neither a full Keycloak group path nor "\*": write the group's path, e\.g\. "\/developers", or "\*" for every signed-in user/);
+    expect(grants).toMatch(/global\.permissions\.grants\.deleteEntities\[0\]="\/a\/" is neither a full Keycloak group path/);
+    // `*` is for grants only: admins must be a group.
+    expect(await renderError({ values: { global: { permissions: { adminGroups: ['*'] } } } })).toMatch(/adminGroups\[0\]="\*" is not a full Keycloak group path/);
   });
 
   it('the permission framework cannot be switched off through appConfig', async () => {

@@ -33,7 +33,9 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 // Users and groups from Keycloak (catalog.providers.keycloakOrg), when the deployment enables it
 // (the chart sets BACKSTAGE_KEYCLOAK_CATALOG_SYNC from global.keycloak.catalogSync.enabled).
 if (process.env.BACKSTAGE_KEYCLOAK_CATALOG_SYNC === 'true') {
-  backend.add(import('@backstage-community/plugin-catalog-backend-module-keycloak'));
+  // The provider of @backstage-community/plugin-catalog-backend-module-keycloak with Users bound
+  // to their Keycloak id and Groups named from their full path (keycloakIdentity.ts).
+  backend.add(import('./keycloakIdentity'));
 }
 
 // The portal (create-app's backend): the scaffolder with our template kind, TechDocs (mkdocs run
@@ -44,6 +46,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-techdocs-backend'));
 // dir: docs are built from a copy under /tmp (the image's root filesystem is read-only).
 backend.add(import('./techdocsCopyDir'));
+// Builds only for the grant buildTechDocs (global.permissions.grants.buildTechDocs).
+backend.add(import('./techdocsBuildGrant'));
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));

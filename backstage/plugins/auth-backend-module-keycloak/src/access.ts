@@ -22,7 +22,11 @@ export interface AccessRules {
 /** What Keycloak says about the user. */
 export interface KeycloakClaims {
   username?: string;
+  /** Keycloak user id (`sub`). */
+  subject?: string;
   email?: string;
+  /** `email_verified` is exactly true. */
+  emailVerified: boolean;
   displayName?: string;
   groups: string[];
   /** Realm roles as `r`, client roles as `<client>:<role>`. */
@@ -80,7 +84,10 @@ export function mergeClaims(...sources: Record<string, unknown>[]): KeycloakClai
   const groupSource = sources.find((s) => Array.isArray(s.groups));
   return {
     username: first('preferred_username'),
+    subject: first('sub'),
     email: first('email'),
+    // From the same source as the email: a verified flag of one source never vouches for another's email.
+    emailVerified: sources.find((s) => str(s.email))?.email_verified === true,
     displayName: first('name'),
     groups: groupSource ? strings(groupSource.groups) : [],
     roles: [...new Set(sources.flatMap(keycloakRoles))],

@@ -6,6 +6,8 @@
 export { authModuleKeycloak as default, authModuleKeycloak } from './module';
 export { signInMode, SIGN_IN_PROVIDERS, type SignInMode } from './mode';
 export { signInKeycloakUser, type KeycloakIdentity } from './resolvers';
+export { keycloakUserEntityName, keycloakUserTransformer, bindingMismatch, KEYCLOAK_ID_ANNOTATION, KEYCLOAK_USERNAME_ANNOTATION, type KeycloakSubject, type EntityLike } from './identity';
+export { CLOCK_SKEW_SECONDS } from './oidcProxy';
 export { authModuleKeycloakOauth2ProxyProvider, keycloakOauth2ProxyProviderFactory } from './oauth2Proxy';
 export { authModuleOidcProxyProvider, createOidcProxyAuthenticator, oidcProxyProviderFactory } from './oidcProxy';
 export { authModuleKeycloakOidcProvider, authModuleKeycloakOauth2Provider, nativeProviderFactory } from './native';

@@ -12,7 +12,8 @@
  *           tokenUrl, clientId, clientSecret, prompt, additionalScopes}.
  *
  * Both resolve like the proxy modes (preferred_username names the catalog User, email is the
- * fallback, a clear 403 otherwise) after enforcing backstageKeycloak.signIn.allowedGroups /
+ * fallback only when `email_verified` is true, the catalog User bound to the
+ * token's `sub`, a clear 403 otherwise) after enforcing backstageKeycloak.signIn.allowedGroups /
  * allowedRoles (access.ts). The resolver runs again on every /refresh, so a user removed from an
  * allowed group loses access at the next refresh.
  */
@@ -114,7 +115,7 @@ export function nativeProviderFactory(mode: 'oidc' | 'oauth2', config: Config, l
       async signInResolver({ result }, ctx) {
         const claims = claimsOf(result);
         enforceAccess(claims, rules);
-        return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
+        return signInKeycloakUser({ username: claims.username, subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified }, ctx);
       },
     });
   }
@@ -127,7 +128,7 @@ export function nativeProviderFactory(mode: 'oidc' | 'oauth2', config: Config, l
       const info = await userinfo(url, result.session.accessToken, logger);
       const claims = mergeClaims(info, jwtPayload(result.session.idToken), jwtPayload(result.session.accessToken));
       enforceAccess(claims, rules);
-      return signInKeycloakUser({ username: claims.username, email: claims.email }, ctx);
+      return signInKeycloakUser({ username: claims.username, subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified }, ctx);
     },
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Auth provider `oidcProxy`: signs users in from a Keycloak ID token that oauth2-proxy forwards in a
- * request header, verified here (signature against the issuer's JWKS, issuer, audience, expiry)
- * instead of trusting plain identity headers. Written by this project: the upstream `oidcProxy`
+ * request header, verified here (signature against the issuer's JWKS, issuer, audience, expiry with
+ * CLOCK_SKEW_SECONDS of tolerance, the claim typ "ID" of Keycloak's ID tokens, azp = the audience)
+ * instead of trusting plain identity headers. The email fallback needs email_verified true. Written by this project: the upstream `oidcProxy`
  * module was never published.
  *
  * Config (auth.providers.oidcProxy):
@@ -18,6 +19,12 @@ import { coreServices, createBackendModule, type LoggerService } from '@backstag
 import { AuthenticationError } from '@backstage/errors';
 import { authProvidersExtensionPoint, createProxyAuthenticator, createProxyAuthProviderFactory } from '@backstage/plugin-auth-node';
 import { signInKeycloakUser } from './resolvers';
+
+/**
+ * Clock skew allowed between Keycloak and this backend when checking exp, nbf and iat: 30 s. A token
+ * expired less than 30 s ago is still accepted; one expired longer ago is refused.
+ */
+export const CLOCK_SKEW_SECONDS = 30;
 
 type Jose = typeof import('jose');
 // jose 6 is ESM-only; Node 22 loads it from this CommonJS module with require().
@@ -97,7 +104,17 @@ export function createOidcProxyAuthenticator(logger: LoggerService) {
         throw new AuthenticationError(`Missing ${s.header} header: is Backstage reached through oauth2-proxy with the ID token forwarded?`);
       }
       try {
-        const { payload } = await jose.jwtVerify(raw.trim(), s.keys as Parameters<Jose['jwtVerify']>[1] & ((...a: never[]) => unknown), { issuer: s.issuer, audience: s.audience, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] });
+        const { payload } = await jose.jwtVerify(raw.trim(), s.keys as Parameters<Jose['jwtVerify']>[1] & ((...a: never[]) => unknown), {
+          issuer: s.issuer,
+          audience: s.audience,
+          algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+        });
+        // Keycloak marks its ID tokens with the claim typ "ID" (access tokens: "Bearer", refresh
+        // tokens: "Refresh"): an access token of the same client and issuer is not an identity.
+        if (payload.typ !== 'ID') throw Object.assign(new Error(`not an ID token (typ ${JSON.stringify(payload.typ ?? null)})`), { code: 'BK_TYP' });
+        // The authorized party is the client the token was issued to; `aud` may list more clients.
+        if (payload.azp !== s.audience) throw Object.assign(new Error(`issued to another client (azp ${JSON.stringify(payload.azp ?? null)}, expected ${s.audience})`), { code: 'BK_AZP' });
         return { result: { claims: payload as Record<string, unknown>, token: raw } };
       } catch (e) {
         const why = reason(e);
@@ -114,7 +131,8 @@ export function oidcProxyProviderFactory(logger: LoggerService) {
     authenticator: createOidcProxyAuthenticator(logger),
     async signInResolver({ result }, ctx) {
       const c = result.claims;
-      return signInKeycloakUser({ username: typeof c.preferred_username === 'string' ? c.preferred_username : undefined, email: typeof c.email === 'string' ? c.email : undefined }, ctx);
+      const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+      return signInKeycloakUser({ username: str(c.preferred_username), subject: str(c.sub), email: str(c.email), emailVerified: c.email_verified === true }, ctx);
     },
   });
 }
