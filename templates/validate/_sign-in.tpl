@@ -183,7 +183,7 @@ Params: . the umbrella context.
 {{- $k := .Values.global.keycloak -}}
 {{- $o := .Values.global.oauth2Proxy -}}
 {{- $domain := `^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$` -}}
-{{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.keycloak.allowedGroups" "value" $k.allowedGroups "pattern" `^[^\s]` "what" "a group name (no leading space)") | fromJsonArray) -}}
+{{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.keycloak.allowedGroups" "value" $k.allowedGroups "pattern" `^(/[^/\s][^/]*)+$` "what" "a full Keycloak group path such as /admins or /platform/sre (the realm's groups mapper must send full paths: bare names are refused because a subgroup anywhere could carry the same name)") | fromJsonArray) -}}
 {{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.keycloak.allowedRoles" "value" $k.allowedRoles "pattern" `^[^\s]` "what" "a role name (no leading space)") | fromJsonArray) -}}
 {{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.oauth2Proxy.emailDomains" "value" $o.emailDomains "pattern" `^(\*|\*?\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$` "what" "an email domain (example.com, .example.com for subdomains, or * for any)") | fromJsonArray) -}}
 {{- $errs = concat $errs (include "backstage-keycloak.check.items" (dict "path" "global.oauth2Proxy.cookie.domains" "value" (($o.cookie | default dict).domains) "pattern" (printf `^\.?%s` (trimPrefix "^" $domain)) "what" "a domain (example.com, or .example.com for its subdomains)") | fromJsonArray) -}}

@@ -24,8 +24,8 @@ import { EXAMPLE_VALUES } from '../../scripts/lib/run/stack.ts';
 import { ALL_PROVIDERS, providerStatus } from './helpers.ts';
 
 const CLIENT = { clientId: 'backstage', clientSecret: 'native-test-client-secret' };
-const ALICE = { preferred_username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Admin', groups: ['admins'], realm_access: { roles: ['default-roles-test'] } };
-const BOB = { preferred_username: 'bob', email: 'bob@example.com', email_verified: true, name: 'Bob User', groups: ['users'], realm_access: { roles: ['default-roles-test'] } };
+const ALICE = { preferred_username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Admin', groups: ['/admins'], realm_access: { roles: ['default-roles-test'] } };
+const BOB = { preferred_username: 'bob', email: 'bob@example.com', email_verified: true, name: 'Bob User', groups: ['/users'], realm_access: { roles: ['default-roles-test'] } };
 
 function providerConfig(mode: NativeProvider, iss: TestIssuer, baseUrl: string): string {
   const common = `clientId: ${CLIENT.clientId}\n        clientSecret: \${KEYCLOAK_CLIENT_SECRET}\n        prompt: auto\n        additionalScopes: [groups]\n`;
@@ -37,7 +37,7 @@ function providerConfig(mode: NativeProvider, iss: TestIssuer, baseUrl: string):
     `app:\n  baseUrl: ${baseUrl}\n  signInProvider: ${mode}`,
     `backend:\n  baseUrl: ${baseUrl}`,
     `auth:\n  session:\n    secret: \${AUTH_SESSION_SECRET}\n  providers:\n${provider}`,
-    `backstageKeycloak:\n  userinfoUrl: ${iss.issuer}/protocol/openid-connect/userinfo\n  endSessionUrl: ${iss.issuer}/protocol/openid-connect/logout\n  signIn:\n    allowedGroups: [admins]\n    allowedRoles: [backstage-user, backstage:viewer]`,
+    `backstageKeycloak:\n  userinfoUrl: ${iss.issuer}/protocol/openid-connect/userinfo\n  endSessionUrl: ${iss.issuer}/protocol/openid-connect/logout\n  signIn:\n    allowedGroups: [/admins]\n    allowedRoles: [backstage-user, backstage:viewer]`,
   ].join('\n');
 }
 
@@ -130,7 +130,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
 
     it('allowedGroups/allowedRoles are enforced by the resolver: bob (group users) is refused, with a role he is let in', async () => {
       const err = await signIn(BOB).catch((e: Error) => e);
-      expect((err as Error).message).toMatch(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups admins or one of the roles backstage-user, backstage:viewer/);
+      expect((err as Error).message).toMatch(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups /admins or one of the roles backstage-user, backstage:viewer/);
       const viaRealmRole = await signIn({ ...BOB, realm_access: { roles: ['backstage-user'] } });
       expect(viaRealmRole.response.backstageIdentity!.identity.userEntityRef).toBe('user:default/bob');
       const viaClientRole = await signIn({ ...BOB, resource_access: { backstage: { roles: ['viewer'] } } });

@@ -58,8 +58,9 @@ describe('Keycloak with the dev realm', () => {
     expect(id.preferred_username).toBe('alice');
     expect(id.email).toBe(DEV_USERS.alice.email);
     expect(id.email_verified).toBe(true);
-    expect(id.groups).toEqual(expect.arrayContaining(['admins']));
-    expect(id.groups).not.toContain('users');
+    // Full paths (the groups mapper's full.path): what allowedGroups is matched against.
+    expect(id.groups).toEqual(expect.arrayContaining(['/admins']));
+    expect(id.groups).not.toContain('/users');
     // The Audience mapper puts the client in the access token's aud too (oauth2-proxy checks it).
     expect([r.accessToken!.aud].flat()).toContain('backstage');
   });
@@ -80,8 +81,8 @@ describe('Keycloak with the dev realm', () => {
     const r = await backstageLogin(DEV_USERS.bob.username, DEV_USERS.bob.password);
     expect(r.loginError).toBeUndefined();
     expect(r.idToken!.preferred_username).toBe('bob');
-    expect(r.idToken!.groups).toEqual(expect.arrayContaining(['users']));
-    expect(r.idToken!.groups).not.toContain('admins');
+    expect(r.idToken!.groups).toEqual(expect.arrayContaining(['/users']));
+    expect(r.idToken!.groups).not.toContain('/admins');
   });
 
   it('has no direct access grant on the backstage client', async () => {
@@ -180,7 +181,7 @@ describe('oauth2-proxy v7.15.6 in front of the echo upstream (test double for Ba
     const seen = upstream.requests.find((r) => r.url === '/catalog');
     expect(seen?.headers['x-forwarded-preferred-username']).toBe('alice');
     expect(seen?.headers['x-forwarded-email']).toBe(DEV_USERS.alice.email);
-    expect(String(seen?.headers['x-forwarded-groups']).split(',')).toContain('admins');
+    expect(String(seen?.headers['x-forwarded-groups']).split(',')).toContain('/admins');
     expect(seen?.headers.authorization).toBeUndefined();
     await page.close();
   });

@@ -226,13 +226,13 @@ describe('sessions', () => {
 });
 
 describe('access control', () => {
-  it('with allowedGroups [admins], bob is refused and alice is let in', async () => {
+  it('with allowedGroups [/admins], bob is refused and alice is let in', async () => {
     // oauth2-proxy asks for the scope `groups` when groups are restricted: the realm needs that
     // client scope (see docs/troubleshooting.md: invalid_scope). Created here through the admin API.
     await addOptionalClientScope(stack.keycloak, 'groups');
 
-    await stack.restartProxy({ global: { keycloak: { allowedGroups: ['admins'] } } });
-    expect(stack.launch.env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('admins');
+    await stack.restartProxy({ global: { keycloak: { allowedGroups: ['/admins'] } } });
+    expect(stack.launch.env.OAUTH2_PROXY_ALLOWED_GROUPS).toBe('/admins');
     await expect(loginThroughProxy(stack.publicUrl, bob.username, bob.password)).rejects.toThrow(/did not complete: last answer 403/);
     const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
     expect((await identity(jar)).ref).toBe('user:default/alice');

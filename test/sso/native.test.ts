@@ -199,13 +199,13 @@ for (const mode of MODES) {
       expect((await request(`${stack.healthUrl}/`)).status).toBe(404);
     });
 
-    it("with allowedGroups [admins], Backstage's resolver refuses bob and lets alice in", async () => {
+    it("with allowedGroups [/admins], Backstage's resolver refuses bob and lets alice in", async () => {
       // The sign-in asks for the scope `groups` when groups are restricted (as oauth2-proxy does):
       // the realm needs that client scope (docs/troubleshooting.md).
       await addOptionalClientScope(stack.keycloak, 'groups');
 
-      await stack.restartBackstage({ global: { keycloak: { allowedGroups: ['admins'] } } });
-      await expect(loginNative(stack.publicUrl, mode, bob.username, bob.password)).rejects.toThrow(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups admins/);
+      await stack.restartBackstage({ global: { keycloak: { allowedGroups: ['/admins'] } } });
+      await expect(loginNative(stack.publicUrl, mode, bob.username, bob.password)).rejects.toThrow(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups \/admins/);
       const ok = await loginNative(stack.publicUrl, mode, alice.username, alice.password);
       expect(ok.authorize.searchParams.get('scope')!.split(' ')).toContain('groups');
       expect(ok.response.backstageIdentity!.identity.userEntityRef).toBe('user:default/alice');

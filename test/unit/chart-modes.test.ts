@@ -102,7 +102,7 @@ describe.each(MODES)('global.signIn.mode=%s', (mode) => {
 
 describe('native providers', () => {
   it('oidc: discovery from the issuer, the client id and secret by ${ENV}, prompt auto; groups scope and allowed groups/roles for the resolver', async () => {
-    const app = (await render({ values: { global: { signIn: { mode: 'oidc' }, keycloak: { allowedGroups: ['admins'], allowedRoles: ['backstage:user'] } } } })).appConfig();
+    const app = (await render({ values: { global: { signIn: { mode: 'oidc' }, keycloak: { allowedGroups: ['/admins'], allowedRoles: ['backstage:user'] } } } })).appConfig();
     expect(app.auth.providers.oidc).toEqual({
       production: {
         metadataUrl: 'https://keycloak.example.com/realms/backstage/.well-known/openid-configuration',
@@ -112,7 +112,7 @@ describe('native providers', () => {
         additionalScopes: ['groups'],
       },
     });
-    expect(app.backstageKeycloak.signIn).toEqual({ allowedGroups: ['admins'], allowedRoles: ['backstage:user'] });
+    expect(app.backstageKeycloak.signIn).toEqual({ allowedGroups: ['/admins'], allowedRoles: ['backstage:user'] });
     expect(app.backstageKeycloak.userinfoUrl).toBeUndefined();
   });
 

@@ -78,6 +78,7 @@ const runtime: { name: string; values: Values; message: RegExp }[] = [
   { name: 'a CIDR with host bits (oauth2-proxy refuses 10.0.0.1/8)', values: { global: { oauth2Proxy: { trustedProxyIPs: ['10.0.0.1/8'] } } }, message: /trustedProxyIPs\[0\]="10\.0\.0\.1\/8" is not an IP address or CIDR that oauth2-proxy accepts/ },
   { name: 'an IPv6 CIDR with host bits', values: { global: { oauth2Proxy: { trustedProxyIPs: ['fd00::/8', '2001:db8::1/64'] } } }, message: /trustedProxyIPs\[1\]="2001:db8::1\/64"/ },
   { name: 'a prefix too long', values: { global: { oauth2Proxy: { trustedProxyIPs: ['10.0.0.0/33'] } } }, message: /trustedProxyIPs\[0\]="10\.0\.0\.0\/33"/ },
+  { name: 'an allowed group by bare name (a subgroup anywhere could carry it)', values: { global: { keycloak: { allowedGroups: ['admins'] } } }, message: /global\.keycloak\.allowedGroups\[0\]="admins" is not a full Keycloak group path such as \/admins/ },
   { name: 'a group with a comma (oauth2-proxy splits on it)', values: { global: { keycloak: { allowedGroups: ['/a,b'] } } }, message: /global\.keycloak\.allowedGroups\[0\]="\/a,b" contains a comma/ },
   { name: 'an empty role', values: { global: { keycloak: { allowedRoles: [''] } } }, message: /global\.keycloak\.allowedRoles\[0\] is empty/ },
   { name: 'a "$" in a group (expanded in the alpha config)', values: { global: { keycloak: { allowedGroups: ['$HOME'] } } }, message: /allowedGroups\[0\]="\$HOME" contains a comma, "\$"/ },

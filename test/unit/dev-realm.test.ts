@@ -31,6 +31,6 @@ describe('the shared dev realm', async () => {
     const mappers = Object.fromEntries(client.protocolMappers.map((m: { protocolMapper: string; config: Record<string, string> }) => [m.protocolMapper, m.config]));
     expect(mappers['oidc-audience-mapper']['included.client.audience']).toBe(DEV_CLIENT_ID);
     expect(mappers['oidc-audience-mapper']['id.token.claim']).toBe('true');
-    expect(mappers['oidc-group-membership-mapper']).toMatchObject({ 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true' });
+    expect(mappers['oidc-group-membership-mapper']).toMatchObject({ 'claim.name': 'groups', 'full.path': 'true', 'id.token.claim': 'true' });
   });
 });

@@ -85,7 +85,7 @@ describe('verifiedToken mode', () => {
   });
 
   it('the real oauth2-proxy accepts the rendered alpha config (mounted as the pod would mount it)', async () => {
-    const m = await render({ set: ['global.signIn.mode=verifiedToken', INTERNAL, 'global.keycloak.allowedGroups={admins}'] });
+    const m = await render({ set: ['global.signIn.mode=verifiedToken', INTERNAL, 'global.keycloak.allowedGroups={/admins}'] });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bk-alpha-'));
     try {
       const file = path.join(dir, 'alpha-config.yaml');
