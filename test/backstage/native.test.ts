@@ -130,7 +130,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
 
     it('allowedGroups/allowedRoles are enforced by the resolver: bob (group users) is refused, with a role he is let in', async () => {
       const err = await signIn(BOB).catch((e: Error) => e);
-      expect((err as Error).message).toMatch(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups /admins or one of the roles backstage-user, backstage:viewer/);
+      expect((err as Error).message).toMatch(/NotAllowedError: Sign-in refused: Keycloak user "bob" needs one of the groups \/admins or one of the roles backstage-user, backstage:viewer/);
       const viaRealmRole = await signIn({ ...BOB, realm_access: { roles: ['backstage-user'] } });
       expect(viaRealmRole.response.backstageIdentity!.identity.userEntityRef).toBe('user:default/bob');
       const viaClientRole = await signIn({ ...BOB, resource_access: { backstage: { roles: ['viewer'] } } });
