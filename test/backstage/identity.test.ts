@@ -23,7 +23,7 @@ import { startBackstage, type BackstageHandle } from '../../scripts/lib/run/back
 import { startKeycloakAdminDouble, type DoubleUser, type KeycloakAdminDouble } from '../support/keycloak-admin-double.ts';
 import { catalog } from './helpers.ts';
 
-const USERS: Record<string, DoubleUser> = {
+const USERS = {
   alice: { id: '11111111-0000-4000-8000-000000000001', username: 'alice', email: 'alice@example.com', firstName: 'Alice', lastName: 'Admin' },
   bob: { id: '11111111-0000-4000-8000-000000000002', username: 'bob', email: 'bob@example.com', firstName: 'Bob', lastName: 'User' },
   mallory: { id: '11111111-0000-4000-8000-000000000003', username: 'mallory', email: 'mallory@example.com', firstName: 'Mallory', lastName: 'Dev' },

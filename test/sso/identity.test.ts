@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { request, type CookieJar } from '../../scripts/lib/http.ts';
-import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login.ts';
+import { backstageIdentity, loginThroughProxy } from '../../scripts/lib/login/proxy.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { startStack, type Stack } from '../../scripts/lib/run/stack.ts';
 
