@@ -224,6 +224,26 @@ export interface HttpCheckOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Connection-level failures (reset, refused, hang-up, timeout) right after a rollout: the node's
+ * service and NetworkPolicy rules for a new pod are programmed a moment after it is Ready, so the
+ * HTTP checks retry these for a bounded time; an HTTP answer, whatever it is, is final.
+ */
+const TRANSIENT = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up|no answer within/;
+const TRANSIENT_WAIT_MS = 60_000;
+
+/** `fn` once it stops failing at the connection level (at most TRANSIENT_WAIT_MS), else its last error. */
+async function afterTransients<T>(what: string, fn: () => Promise<T>, log?: (l: string) => void): Promise<T> {
+  return poll(what, async () => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (TRANSIENT.test((e as Error).message)) return notYet((e as Error).message);
+      throw e;
+    }
+  }, { timeoutMs: TRANSIENT_WAIT_MS, intervalMs: 2000, onWait: (why, ms) => log?.(`${what}: retrying after a connection error (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
+}
+
 /** The HTTP checks of `npm run verify`: anonymous redirect, then a real login. */
 export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
   if (o.mode === 'oidc' || o.mode === 'oauth2') return verifyHttpNative(o, o.mode);
@@ -231,7 +251,7 @@ export async function verifyHttp(o: HttpCheckOptions): Promise<Check[]> {
   const checks: Check[] = [];
   const redirectUri = `${o.publicUrl}/oauth2/callback`;
   try {
-    const r = await anonymousRedirect(o.publicUrl);
+    const r = await afterTransients('the anonymous request', () => anonymousRedirect(o.publicUrl), o.log);
     const endpointOk = !o.authorizeUrl || `${r.authorize.origin}${r.authorize.pathname}` === o.authorizeUrl;
     checks.push({
       name: 'anonymous request is redirected to Keycloak',
@@ -265,7 +285,7 @@ async function verifyHttpNative(o: HttpCheckOptions, provider: NativeProvider): 
   const checks: Check[] = [];
   const redirectUri = `${o.publicUrl}/api/auth/${provider}/handler/frame`;
   try {
-    const { authorize } = await nativeStart(o.publicUrl, provider, new CookieJar());
+    const { authorize } = await afterTransients('the sign-in start', () => nativeStart(o.publicUrl, provider, new CookieJar()), o.log);
     const endpointOk = !o.authorizeUrl || `${authorize.origin}${authorize.pathname}` === o.authorizeUrl;
     const q = authorize.searchParams;
     checks.push({
@@ -289,8 +309,8 @@ async function verifyHttpNative(o: HttpCheckOptions, provider: NativeProvider): 
 
 /**
  * The check "login as <user> yields user:default/<user>": `attempt` signs in once. Only "no User
- * entity (yet)" is worth waiting for (the catalog ingests Keycloak's users a while after a start);
- * anything else, a thrown error included, is the answer.
+ * entity (yet)" (the catalog ingests Keycloak's users a while after a start) and connection-level
+ * errors right after a rollout are worth waiting for; anything else is the answer.
  */
 async function userLoginCheck(o: HttpCheckOptions, attempt: () => Promise<Omit<Check, 'name'>>): Promise<Check> {
   const name = `login as ${o.user} yields user:default/${o.user}`;
@@ -302,7 +322,7 @@ async function userLoginCheck(o: HttpCheckOptions, attempt: () => Promise<Omit<C
       } catch (e) {
         last = { name, ok: false, detail: (e as Error).message };
       }
-      if (!last.ok && /no User entity/.test(last.detail)) return notYet(last.detail);
+      if (!last.ok && (/no User entity/.test(last.detail) || TRANSIENT.test(last.detail))) return notYet(last.detail);
       return true;
     }, { timeoutMs: o.userWaitMs ?? 180_000, intervalMs: 5000, onWait: (why, ms) => o.log?.(`waiting for the catalog to ingest ${o.user} from Keycloak (${Math.round(ms / 1000)}s): ${why.slice(0, 120)}`) });
   } catch (e) {
