@@ -34,6 +34,30 @@ Params: . the umbrella context. Umbrella context only.
 {{- end -}}
 
 {{/*
+The stores only the Backstage pods may reach, as a YAML list of {name, component, what, selector,
+port}: the PostgreSQL of backstage-keycloak.networkPolicy.databases when it runs in the release
+(selected by its pods' labels), and the Redis session store (proxy modes, type redis, with
+global.oauth2Proxy.sessionStore.redis.podSelector). networkpolicy.yaml renders one ingress
+NetworkPolicy per entry.
+Usage:  {{ range include "backstage-keycloak.networkPolicy.stores" . | fromYamlArray }}...{{ end }}
+Params: . the umbrella context. Umbrella context only.
+*/}}
+{{- define "backstage-keycloak.networkPolicy.stores" -}}
+{{- $stores := list -}}
+{{- range (include "backstage-keycloak.networkPolicy.databases" . | fromYamlArray) -}}
+{{- if .selector -}}
+{{- $stores = append $stores (dict "name" .name "component" "database" "what" (printf "The %s holds every plugin's data" .what) "selector" .selector "port" .port) -}}
+{{- end -}}
+{{- end -}}
+{{- $store := .Values.global.oauth2Proxy.sessionStore | default dict -}}
+{{- $redis := $store.redis | default dict -}}
+{{- if and (include "backstage-keycloak.proxyMode" .) (eq (toString ($store.type | default "cookie")) "redis") $redis.podSelector -}}
+{{- $stores = append $stores (dict "name" "redis" "component" "oauth2-proxy" "what" "The redis session store holds every session" "selector" $redis.podSelector "port" ($redis.port | default 6379)) -}}
+{{- end -}}
+{{- toYaml $stores -}}
+{{- end -}}
+
+{{/*
 Egress rules of the Backstage pods (networkPolicy.egress.enabled): DNS, Keycloak, PostgreSQL, the
 Redis session store (proxy modes, type redis) and networkPolicy.egress.extra, as a YAML list of
 NetworkPolicyEgressRule. A destination without peers (`to`) is open to any address on its ports.

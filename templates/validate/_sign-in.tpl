@@ -83,17 +83,22 @@ Params: . the umbrella context.
 {{- end -}}
 {{- $perm := .Values.global.permissions | default dict -}}
 {{- /* Full Keycloak group paths only: a bare name is what a subgroup anywhere can imitate (issue 17). */ -}}
-{{- range $i, $g := ($perm.adminGroups | default list) -}}
-{{- $s := toString $g -}}
-{{- if not (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s) -}}
-{{- $errs = append $errs (printf "global.permissions.adminGroups[%d]=%q is not a full Keycloak group path: write the group's path as Keycloak shows it, e.g. %q for a top-level group or \"/parent/%s\" for a subgroup (bare names are refused: a subgroup anywhere could carry the same name)" $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s "")) (regexReplaceAll "^group:[^/]*/" $s "")) -}}
-{{- end -}}
-{{- end -}}
+{{- $lists := list (list "global.permissions.adminGroups" $perm.adminGroups false) -}}
 {{- range $grant := list "runTemplates" "registerEntities" "deleteEntities" "buildTechDocs" -}}
-{{- range $i, $g := (get ($perm.grants | default dict) $grant | default list) -}}
+{{- $lists = append $lists (list (printf "global.permissions.grants.%s" $grant) (get ($perm.grants | default dict) $grant) true) -}}
+{{- end -}}
+{{- range $l := $lists -}}
+{{- $key := index $l 0 -}}
+{{- $star := index $l 2 -}}
+{{- range $i, $g := (index $l 1 | default list) -}}
 {{- $s := toString $g -}}
-{{- if not (or (eq $s "*") (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s)) -}}
-{{- $errs = append $errs (printf "global.permissions.grants.%s[%d]=%q is neither a full Keycloak group path nor \"*\": write the group's path, e.g. %q, or \"*\" for every signed-in user (bare names are refused: a subgroup anywhere could carry the same name)" $grant $i $s (printf "/%s" (regexReplaceAll "^group:[^/]*/" $s ""))) -}}
+{{- $bare := regexReplaceAll "^group:[^/]*/" $s "" -}}
+{{- if not (or (and $star (eq $s "*")) (regexMatch `^(/[^/,$'"\\\x00-\x1f\x7f]+)+$` $s)) -}}
+{{- if $star -}}
+{{- $errs = append $errs (printf "%s[%d]=%q is neither a full Keycloak group path nor \"*\": write the group's path, e.g. %q, or \"*\" for every signed-in user (bare names are refused: a subgroup anywhere could carry the same name)" $key $i $s (printf "/%s" $bare)) -}}
+{{- else -}}
+{{- $errs = append $errs (printf "%s[%d]=%q is not a full Keycloak group path: write the group's path as Keycloak shows it, e.g. %q for a top-level group or \"/parent/%s\" for a subgroup (bare names are refused: a subgroup anywhere could carry the same name)" $key $i $s (printf "/%s" $bare) $bare) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

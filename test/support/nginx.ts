@@ -7,12 +7,11 @@
  *
  * Test-only: the cluster tier's attacks on the login go through it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/lib/run/process.ts';
+import { freePort, startProcess, waitUntil } from '../../scripts/lib/run/process.ts';
 
 export interface NginxHandle {
   /** http://127.0.0.1:<port> */
@@ -69,34 +68,18 @@ http {
 `;
   const confFile = path.join(dir, 'nginx.conf');
   await writeFile(confFile, conf);
-  let output = '';
-  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const proc = startProcess({ name: 'nginx', cmd: NGINX, args: ['-p', dir, '-c', confFile], env: { PATH: process.env.PATH } });
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGQUIT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await proc.stop(5000);
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      const err = await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '');
-      await stop();
-      throw new Error(`nginx exited (${child.exitCode}) before listening on ${url}:\n${output}${err}`);
-    }
-    const up = await fetch(`${url}/nginx-probe-${Date.now()}`, { redirect: 'manual' }).then(() => true, () => false);
-    if (up) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`nginx did not listen on ${url} within 10 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitUntil(`nginx on ${url}`, () => fetch(`${url}/nginx-probe-${Date.now()}`, { redirect: 'manual' }).then(() => true, () => false), { timeoutMs: 10_000, intervalMs: 100, proc });
+  } catch (e) {
+    const err = await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '');
+    await stop();
+    throw new Error(`${(e as Error).message}\n${err}`);
   }
   return { url, stop, accessLog: () => readFile(path.join(dir, 'access.log'), 'utf8').catch(() => '') };
 }
