@@ -16,9 +16,10 @@ import { ensureBackstageBuild } from './lib/run/backstage.ts';
 import { stopAllProcesses } from './lib/run/process.ts';
 import { startStack, type Stack } from './lib/run/stack.ts';
 import { ensureAny } from './lib/tools/index.ts';
+import { SIGN_IN_MODES } from './lib/chart/modes.ts';
 
 /** Sign-in modes the local stack runs (global.signIn.mode). */
-export const DEV_MODES = ['oauth2Proxy', 'verifiedToken', 'oidc', 'oauth2'] as const;
+export const DEV_MODES = SIGN_IN_MODES;
 
 const USAGE = `usage: npm run dev -- [--mode ${DEV_MODES.join('|')}] [--port 7007] [--keycloak-port 8080]
 

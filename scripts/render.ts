@@ -1,6 +1,9 @@
 /**
- * npm run render -- -f <values.yaml> [-f more.yaml] [--set k=v]... [--out <dir>] [--release <name>]
- *                   [--namespace <ns>] [--subchart real|standin|auto] [--include-tests]
+ * npm run render -- -f <values.yaml> [-f more.yaml] [--set k=v]... [--mode <sign-in mode>] [--out <dir>]
+ *                   [--release <name>] [--namespace <ns>] [--subchart real|standin|auto] [--include-tests]
+ *
+ * --mode oauth2Proxy|verifiedToken|oidc|oauth2 sets global.signIn.mode and applies the values that
+ * mode needs besides it (values/modes/native.yaml for oidc and oauth2), after your files.
  *
  * --subchart real (default) needs the upstream Backstage chart: BACKSTAGE_CHART, charts/*.tgz or an
  * online `helm dependency build`. --subchart standin renders with the offline stand-in (previews and
@@ -19,12 +22,13 @@ import path from 'node:path';
 import { parseArgv } from 'zx';
 import { stringify } from 'yaml';
 import { assembleChart, helmTemplate, objectKey, removeChart, resolveBackstageChart, type K8sObject, type SubchartMode } from './lib/chart/assemble.ts';
+import { isSignInMode, SIGN_IN_MODES } from './lib/chart/modes.ts';
 import { referencedSecrets, Release, releaseHardening } from './lib/chart/release.ts';
 
 /** Written into --out: the files the last render wrote, so the next one removes only those. */
 export const RENDER_MANIFEST = '.backstage-keycloak-render.json';
 
-const USAGE = 'usage: npm run render -- -f <values.yaml> [-f ...] [--set k=v]... [--out <dir>] [--release <name>] [--namespace <ns>] [--subchart auto|real|standin] [--include-tests]';
+const USAGE = 'usage: npm run render -- -f <values.yaml> [-f ...] [--set k=v]... [--mode oauth2Proxy|verifiedToken|oidc|oauth2] [--out <dir>] [--release <name>] [--namespace <ns>] [--subchart auto|real|standin] [--include-tests]';
 
 function asList(v: unknown): string[] {
   if (v === undefined || v === false) return [];
@@ -37,7 +41,7 @@ export function fileName(o: K8sObject): string {
 
 async function main(): Promise<void> {
   const argv = parseArgv(process.argv.slice(2), {
-    string: ['f', 'values', 'set', 'out', 'release', 'namespace', 'subchart'],
+    string: ['f', 'values', 'set', 'mode', 'out', 'release', 'namespace', 'subchart'],
     boolean: ['include-tests', 'help'],
     alias: { f: 'values' },
   });
@@ -50,6 +54,8 @@ async function main(): Promise<void> {
   for (const f of valuesFiles) if (!existsSync(f)) throw new Error(`values file ${f} does not exist`);
   const mode = String(argv.subchart ?? 'real') as SubchartMode;
   if (!['auto', 'real', 'standin'].includes(mode)) throw new Error(`--subchart ${mode}: use auto, real or standin`);
+  const signInMode = argv.mode === undefined ? undefined : String(argv.mode);
+  if (signInMode !== undefined && !isSignInMode(signInMode)) throw new Error(`--mode ${signInMode}: use one of ${SIGN_IN_MODES.join(', ')}`);
   const release = String(argv.release ?? 'backstage');
   const namespace = String(argv.namespace ?? 'backstage');
   const log = (l: string): void => void process.stderr.write(`${l}\n`);
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   if (source.kind === 'standin') log('render: WARNING: rendering with the offline STAND-IN for the Backstage chart; do not apply this output to a cluster.');
   const dir = await assembleChart(source);
   try {
-    const renderOpts = { release, namespace, valuesFiles, set: asList(argv.set), skipTests: !argv['include-tests'] };
+    const renderOpts = { release, namespace, valuesFiles, mode: signInMode, set: asList(argv.set), skipTests: !argv['include-tests'] };
     // Rendered twice: Secrets whose data differ between the two carry values generated at render time.
     const [res, again] = await Promise.all([helmTemplate(dir, renderOpts), helmTemplate(dir, renderOpts)]);
     if (!res.ok) {

@@ -6,14 +6,11 @@ The sign-in modes (global.signIn.mode) and how the chart wires the upstream Back
   oidc           no sidecar: Backstage's own OpenID Connect provider runs the code flow with Keycloak
   oauth2         no sidecar: Backstage's generic OAuth2 provider (explicit URLs) + Keycloak's userinfo
 
-Why the wiring mutates values: the upstream chart cannot drop a list item or change a value through
-its templating. `extraContainers` and `extraVolumes` are lists (a template inside an item cannot
-remove the item) and `service.ports.targetPort` is printed without `tpl`. Yet "helm upgrade with
-only the mode changed" must drop the sidecar and point the Service at Backstage. So backstage-keycloak.mode.wire, called through `tpl` from the first templated values
-each upstream template renders (the Service's annotations before its ports; the Deployment's
-annotations before the pod template), edits the subchart's values in place: Helm hands every
-template of a release the same values maps, so the rest of the render sees the edited values.
-unit tests (test/unit/chart-modes.test.ts) render every mode with Helm 4 and Helm 3 to keep it so.
+Every mode is a pure function of values: the chart derives what the mode needs (the pod's lists in
+templates/_pod.tpl, the sign-in configuration Backstage loads, the Secrets) and never edits the
+upstream chart's values while it renders. The native modes need two values changed with the mode
+(values/modes/native.yaml: no sidecar, the Service on Backstage's port); the validation names them.
+unit tests (test/unit/chart-modes.test.ts) render every mode with Helm 4 and Helm 3.
 */}}
 
 {{/*
@@ -91,8 +88,8 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 
 {{/*
-The Backstage configuration the mode needs, as a YAML map the wiring merges into appConfig (keys
-the user set are kept, and validation then names any that differ): exactly ONE provider under
+The Backstage configuration the mode needs, as a YAML map (in the sign-in configuration that
+Backstage loads before appConfig, templates/_pod.tpl; validation names any appConfig key that differs): exactly ONE provider under
 auth.providers, the session secret of the native modes, and backstageKeycloak.* (the permission
 policy's admin groups and grants, full Keycloak group paths; in the native modes the allowed groups/roles the resolver enforces, the
 end-session URL, and oauth2's userinfo URL). Secrets only as ${ENV} references.
@@ -129,60 +126,4 @@ Params: ctx  the chart context (umbrella or subchart)
 {{- $_ := set $bk "endSessionUrl" $urls.endSessionUrl -}}
 {{- end -}}
 {{- toYaml (dict "auth" $auth "backstageKeycloak" $bk "catalog" (dict "readonly" (not (empty $perm.catalogReadonly)))) -}}
-{{- end -}}
-
-{{/*
-Env the Backstage container needs in the native modes only (the proxy modes must not hand it the
-client secret), as a YAML list of env entries reading our Secret or the user's existing Secrets.
-Usage:  {{ include "backstage-keycloak.native.env" . | fromYamlArray }}
-Params: . the chart context (umbrella or subchart).
-*/}}
-{{- define "backstage-keycloak.native.env" -}}
-{{- $refs := include "backstage-keycloak.secret.refs" . | fromYaml -}}
-{{- toYaml (list
-  (dict "name" "KEYCLOAK_CLIENT_SECRET" "valueFrom" (dict "secretKeyRef" (dict "name" $refs.clientSecret.name "key" $refs.clientSecret.key)))
-  (dict "name" "AUTH_SESSION_SECRET" "valueFrom" (dict "secretKeyRef" (dict "name" $refs.sessionSecret.name "key" $refs.sessionSecret.key)))) -}}
-{{- end -}}
-
-{{/*
-Wires the upstream chart's values for the sign-in mode, in place (see the top of this file), and
-prints the mode (the value of the annotation it is called from). Idempotent.
-  every mode   appConfig gets backstage-keycloak.mode.appConfig and backstage-keycloak.techdocs.appConfig
-               (missing keys only)
-  native modes the oauth2-proxy container and its alpha-config volume are dropped; the Service's
-               targetPort oauth2-proxy moves to Backstage's own port `backend`; the Backstage
-               container gets KEYCLOAK_CLIENT_SECRET and AUTH_SESSION_SECRET from Secrets
-  (The probes need no wiring: in every mode they ask Backstage's health listener, port `health`.)
-Usage:  annotations: {backstage-keycloak/sign-in-mode: '{{ include "backstage-keycloak.mode.wire" . }}'}
-Params: . the chart context: the Backstage subchart's (from its templates) or the umbrella's.
-*/}}
-{{- define "backstage-keycloak.mode.wire" -}}
-{{- $sub := ternary .Values (.Values.backstage | default dict) (eq .Chart.Name "backstage") -}}
-{{- $b := $sub.backstage | default dict -}}
-{{- $app := $b.appConfig -}}
-{{- if kindIs "map" $app -}}
-{{- $env := (($app.auth | default dict).environment | default "production") | toString -}}
-{{- $_ := merge $app (include "backstage-keycloak.mode.appConfig" (dict "ctx" . "env" $env) | fromYaml) -}}
-{{- $_ := merge $app (include "backstage-keycloak.techdocs.appConfig" . | fromYaml) -}}
-{{- end -}}
-{{- if include "backstage-keycloak.nativeMode" . -}}
-{{- $containers := list -}}
-{{- range ($b.extraContainers | default list) -}}{{- if ne (toString .name) "oauth2-proxy" -}}{{- $containers = append $containers . -}}{{- end -}}{{- end -}}
-{{- $_ := set $b "extraContainers" $containers -}}
-{{- $volumes := list -}}
-{{- range ($b.extraVolumes | default list) -}}{{- if ne (toString .name) "oauth2-proxy-alpha" -}}{{- $volumes = append $volumes . -}}{{- end -}}{{- end -}}
-{{- $_ := set $b "extraVolumes" $volumes -}}
-{{- $ports := ($sub.service | default dict).ports -}}
-{{- if and (kindIs "map" $ports) (eq (toString $ports.targetPort) "oauth2-proxy") -}}
-{{- $_ := set $ports "targetPort" "backend" -}}
-{{- end -}}
-{{- $env := $b.extraEnvVars | default list -}}
-{{- $names := list -}}
-{{- range $env -}}{{- $names = append $names (toString .name) -}}{{- end -}}
-{{- range (include "backstage-keycloak.native.env" . | fromYamlArray) -}}
-{{- if not (has .name $names) -}}{{- $env = append $env . -}}{{- end -}}
-{{- end -}}
-{{- $_ := set $b "extraEnvVars" $env -}}
-{{- end -}}
-{{- include "backstage-keycloak.signInMode" . -}}
 {{- end -}}

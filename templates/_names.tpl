@@ -7,11 +7,14 @@ The helpers of this chart live in one file per concern:
   _keycloak.tpl      the Keycloak endpoints (issuer, realm, login/token/JWKS/userinfo URLs)
   _oauth2-proxy.tpl  the sidecar's settings (env ConfigMap, alpha config, sign-in mode, checksum)
   _oauth2-proxy-settings.tpl  which proxy settings the chart owns and which users may tune
-  _mode.tpl          the sign-in modes and their wiring of the upstream chart
+  _mode.tpl          the sign-in modes and the configuration each needs
+  _pod.tpl           the Backstage pod's lists (containers, volumes, mounts, env) and the sign-in
+                     configuration Backstage loads
+  _sidecar.tpl       the oauth2-proxy container
   validate/          render-time validation: _validate.tpl the aggregator that fails, _checks.tpl
                      the generic checks, one file of rules per concern (sign-in, credentials,
-                     proxy, sidecar, backstage, privilege)
-  _techdocs.tpl      TechDocs' builder and publisher (global.techdocs), merged into appConfig
+                     proxy, pod, backstage, privilege)
+  _techdocs.tpl      TechDocs' builder and publisher (global.techdocs), in the sign-in configuration
   _networkpolicy.tpl the NetworkPolicies' destinations (Backstage's egress rules, the database it uses)
 
 Most helpers are called twice: from this chart's templates, and from the upstream Backstage chart,

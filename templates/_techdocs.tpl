@@ -1,6 +1,6 @@
 {{/*
-TechDocs configuration from global.techdocs, as a YAML map the wiring merges into appConfig
-(backstage-keycloak.mode.wire; keys the user set are kept): techdocs.builder and, for a storage
+TechDocs configuration from global.techdocs, as a YAML map in the sign-in configuration
+(backstage-keycloak.signInConfig; a key appConfig sets must agree): techdocs.builder and, for a storage
 publisher, techdocs.publisher.<type> with the bucket settings. The `local` publisher keeps the
 image's publishDirectory (/tmp). No credentials: workload identity, or the SDK's environment from a
 Secret the user lists in backstage.backstage.extraEnvVarsSecrets.

@@ -1,12 +1,12 @@
 {{/*
-Rules of the Backstage side: the appConfig the chart derives, the Service target, the env from
-Secrets, the volumes, the probes and the checksum annotations.
+Rules of the Backstage side: the appConfig the chart derives, the probes and the checksum
+annotations (the pod's lists and the Service target: validate/_pod.tpl).
 */}}
 
 {{/*
 The Backstage side: the values the chart sets in appConfig (public URLs, the loopback listener, the
-sign-in provider and its settings, the Keycloak catalog module) and the wiring of the pod (Service
-target, env from Secrets, volumes, probes through the sidecar, checksum annotations).
+sign-in provider and its settings, the Keycloak catalog module), the probes on the health listener
+and the checksum annotations.
 Usage:  {{ include "backstage-keycloak.validate.backstage" . | fromJsonArray }}
 Params: . the umbrella context.
 */}}
@@ -17,7 +17,6 @@ Params: . the umbrella context.
 {{- $b := $bs.backstage | default dict -}}
 {{- $app := $b.appConfig | default dict -}}
 {{- $kc := include "backstage-keycloak.keycloak.endpoints" . | fromYaml -}}
-{{- $refs := include "backstage-keycloak.secret.refs" . | fromYaml -}}
 {{- $cs := $g.keycloak.catalogSync | default dict -}}
 {{- $public := include "backstage-keycloak.publicUrl" . -}}
 {{- $proxy := eq (include "backstage-keycloak.proxyMode" .) "true" -}}
@@ -68,7 +67,8 @@ Params: . the umbrella context.
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- /* the configuration of the mode (backstage-keycloak.mode.appConfig, merged in by the wiring) */ -}}
+{{- /* the configuration of the mode (the sign-in configuration Backstage loads before appConfig): a key
+appConfig also sets must agree with it, or appConfig (loaded last) would override it */ -}}
 {{- $authEnv := (($app.auth | default dict).environment | default "production") | toString -}}
 {{- $modeCfg := include "backstage-keycloak.mode.appConfig" (dict "ctx" . "env" $authEnv) | fromYaml -}}
 {{- range $path, $want := (include "backstage-keycloak.flatten" (dict "value" $modeCfg "prefix" "") | fromYaml) -}}
@@ -79,7 +79,7 @@ Params: . the umbrella context.
 {{- end -}}
 {{- $instead := include "backstage-keycloak.derivedFrom" $path -}}
 {{- if $missing -}}
-{{- $errs = append $errs (printf "backstage.backstage.appConfig.%s is missing: the chart adds it for global.signIn.mode=%s when it wires the pod; keep the backstage-keycloak/sign-in-mode annotations of the chart's values.yaml" $path $mode) -}}
+{{- /* comes from the sign-in configuration */ -}}
 {{- else if and (eq $want "{}") (kindIs "map" $node) -}}
 {{- /* an empty provider block (oauth2Proxy): its content is checked below */ -}}
 {{- else -}}
@@ -98,72 +98,6 @@ Params: . the umbrella context.
 {{- end -}}
 {{- if and (eq $provider "oauth2Proxy") (kindIs "map" (get $providers "oauth2Proxy")) (hasKey (get $providers "oauth2Proxy") "signIn") -}}
 {{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email (backstage/plugins/auth-backend-module-keycloak/src/resolvers.ts); remove it" -}}
-{{- end -}}
-{{- /* the mode's wiring ran (the annotations call it) */ -}}
-{{- range $at, $ann := dict "backstage.service.annotations" (($bs.service | default dict).annotations | default dict) "backstage.backstage.annotations" ($b.annotations | default dict) "backstage.backstage.podAnnotations" ($b.podAnnotations | default dict) -}}
-{{- if ne (include "backstage-keycloak.tplValue" (dict "value" (get $ann "backstage-keycloak/sign-in-mode") "ctx" $)) $mode -}}
-{{- $errs = append $errs (printf "%s lacks backstage-keycloak/sign-in-mode as the chart's values.yaml sets it: that annotation wires the Backstage chart for global.signIn.mode (templates/_mode.tpl); keep it" $at) -}}
-{{- end -}}
-{{- end -}}
-{{- /* the Service sends traffic to the sidecar (proxy modes) or to Backstage (native modes) */ -}}
-{{- $target := ((($bs.service | default dict).ports | default dict).targetPort) | default "" | toString -}}
-{{- if and $proxy (ne $target "oauth2-proxy") -}}
-{{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: in global.signIn.mode=%s the Service must send traffic to the sidecar's port \"oauth2-proxy\", never to Backstage directly" $target $mode) -}}
-{{- else if and (not $proxy) (ne $target "backend") -}}
-{{- $errs = append $errs (printf "backstage.service.ports.targetPort=%q: in global.signIn.mode=%s the Service sends traffic to Backstage's port \"backend\" (the chart switches the default oauth2-proxy to it); leave the chart's value" $target $mode) -}}
-{{- end -}}
-{{- /* env the app reads, from the chart's Secrets */ -}}
-{{- $wantEnv := dict
-  "KEYCLOAK_CLIENT_ID" (dict "ref" $refs.clientId "instead" "global.keycloak.existingSecret/existingSecretKeys")
-  "KEYCLOAK_CATALOG_CLIENT_SECRET" (dict "ref" $refs.catalogClientSecret "instead" "global.keycloak.catalogSync.existingSecret/existingSecretKey")
-  "BACKSTAGE_KEYCLOAK_CATALOG_SYNC" (dict "value" (toString (not (empty $cs.enabled))) "instead" "global.keycloak.catalogSync.enabled")
-  "BACKSTAGE_SIGNIN_MODE" (dict "value" $mode "instead" "global.signIn.mode")
--}}
-{{- if not $proxy -}}
-{{- $_ := set $wantEnv "KEYCLOAK_CLIENT_SECRET" (dict "ref" $refs.clientSecret "instead" "global.keycloak.clientSecret or global.keycloak.existingSecret/existingSecretKeys") -}}
-{{- $_ := set $wantEnv "AUTH_SESSION_SECRET" (dict "ref" $refs.sessionSecret "instead" "global.signIn.session.secret or existingSecret/existingSecretKey") -}}
-{{- end -}}
-{{- $seen := dict -}}
-{{- range $e := ($b.extraEnvVars | default list) -}}
-{{- $name := toString $e.name -}}
-{{- if and $proxy (eq $name "KEYCLOAK_CLIENT_SECRET") -}}
-{{- $errs = append $errs (printf "backstage.backstage.extraEnvVars has KEYCLOAK_CLIENT_SECRET: in global.signIn.mode=%s only oauth2-proxy needs the client secret, and Backstage must not hold it; remove it" $mode) -}}
-{{- else if hasKey $wantEnv $name -}}
-{{- $want := get $wantEnv $name -}}
-{{- $_ := set $seen $name true -}}
-{{- if hasKey $want "ref" -}}
-{{- $ref := (($e.valueFrom | default dict).secretKeyRef | default dict) -}}
-{{- $gotName := include "backstage-keycloak.tplValue" (dict "value" $ref.name "ctx" $) -}}
-{{- $gotKey := include "backstage-keycloak.tplValue" (dict "value" $ref.key "ctx" $) -}}
-{{- if or (ne $gotName $want.ref.name) (ne $gotKey $want.ref.key) -}}
-{{- $errs = append $errs (printf "backstage.backstage.extraEnvVars %s reads Secret %q key %q, but the chart keeps it in Secret %q key %q: set %s instead, and keep the entry as in values.yaml" $name $gotName $gotKey $want.ref.name $want.ref.key $want.instead) -}}
-{{- end -}}
-{{- else if ne (include "backstage-keycloak.tplValue" (dict "value" $e.value "ctx" $)) $want.value -}}
-{{- $errs = append $errs (printf "backstage.backstage.extraEnvVars %s=%q, but the chart derives %q: set %s instead, and keep the entry as in values.yaml" $name (toString ($e.value | default "")) $want.value $want.instead) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- range $name := keys $wantEnv | sortAlpha -}}
-{{- if not (hasKey $seen $name) -}}
-{{- $errs = append $errs (printf "backstage.backstage.extraEnvVars lacks %s: Helm replaces lists, so copy the default entries from the chart's values.yaml into yours and append your variables after them" $name) -}}
-{{- end -}}
-{{- end -}}
-{{- /* volumes the containers mount */ -}}
-{{- $alphaCm := "" -}}
-{{- $tmp := false -}}
-{{- range $v := ($b.extraVolumes | default list) -}}
-{{- if eq (toString $v.name) "oauth2-proxy-alpha" -}}{{- $alphaCm = include "backstage-keycloak.tplValue" (dict "value" (($v.configMap | default dict).name) "ctx" $) -}}{{- end -}}
-{{- if eq (toString $v.name) "tmp" -}}{{- $tmp = true -}}{{- end -}}
-{{- end -}}
-{{- if and $proxy (ne $alphaCm (printf "%s-alpha" (include "backstage-keycloak.oauth2Proxy.fullname" .))) -}}
-{{- $errs = append $errs (printf "backstage.backstage.extraVolumes lacks the volume oauth2-proxy-alpha (ConfigMap %s-alpha) the sidecar mounts: Helm replaces lists, so copy the default entries from the chart's values.yaml into yours and append your volumes after them" (include "backstage-keycloak.oauth2Proxy.fullname" .)) -}}
-{{- end -}}
-{{- $tmpMount := false -}}
-{{- range $m := ($b.extraVolumeMounts | default list) -}}
-{{- if and (eq (toString $m.name) "tmp") (eq (toString $m.mountPath) "/tmp") -}}{{- $tmpMount = true -}}{{- end -}}
-{{- end -}}
-{{- if not (and $tmp $tmpMount) -}}
-{{- $errs = append $errs "backstage.backstage.extraVolumes/extraVolumeMounts lack the tmp volume mounted at /tmp: the Backstage container's root filesystem is read-only (and the upstream chart renders extraVolumes only with a mount); copy the default entries from the chart's values.yaml and append yours" -}}
 {{- end -}}
 {{- /* probes: Backstage's health listener (port health), the same in every mode */ -}}
 {{- $health := include "backstage-keycloak.healthListen" . | fromYaml -}}

@@ -7,9 +7,10 @@ install, upgrade, template and lint, so no command renders a broken release.
 
 What is checked: the values oauth2-proxy, Keycloak, Backstage or Kubernetes would reject at run time
 (URLs, durations, cookie secret and cookie name, CIDRs, header names, image references, Secret
-names), and every escape hatch (global.oauth2Proxy.extraEnv, the sidecar entry of
-backstage.backstage.extraContainers, appConfig, extraEnvVars, volumes, probes) that would change a
-setting the chart derives and depends on: those are refused with the value to set instead.
+names), every escape hatch (global.oauth2Proxy.extraEnv, appConfig, global.extraEnvVars and the
+other additions to the pod, probes) that would change a setting the chart derives and depends on,
+and the four pod lists the chart builds (a user's own list is refused, naming the global.* value to
+use): those are refused with the value to set instead.
 
 Values that reach a YAML document through `tpl` in single quotes (appConfig), the alpha config
 (which oauth2-proxy runs through envsubst: "$" is expanded) or a Backstage config value (where
@@ -17,7 +18,7 @@ Values that reach a YAML document through `tpl` in single quotes (appConfig), th
 
 Files (templates/validate/): _validate.tpl the aggregator and the placeholders; _checks.tpl the
 generic checks (URL, duration, CIDR, list items, image, tpl values), independent of our values; the
-rules about our values by concern: _sign-in.tpl, _credentials.tpl, _proxy.tpl, _sidecar.tpl,
+rules about our values by concern: _sign-in.tpl, _credentials.tpl, _proxy.tpl, _pod.tpl,
 _backstage.tpl, _privilege.tpl.
 */}}
 
@@ -33,7 +34,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "sidecar" "backstage" "privilege" "techdocs" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "credentials" "cookie" "sessionStore" "access" "images" "extraEnv" "pod" "backstage" "privilege" "techdocs" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}

@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { helmTemplate } from '../../scripts/lib/chart/assemble.ts';
+import { modeValues, type SignInMode } from '../../scripts/lib/chart/modes.ts';
 import { selector, waitFor } from '../../scripts/lib/kube/client.ts';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/paths.ts';
@@ -76,12 +77,12 @@ describe('on a real API server', () => {
     ['example', EXAMPLE_VALUES, []],
     ['kind (with the dev Keycloak subchart)', path.join(repoRoot, 'values', 'kind.yaml'), []],
     ['GitOps', path.join(repoRoot, 'values', 'gitops-example.yaml'), []],
-    ['example, sign-in mode verifiedToken', EXAMPLE_VALUES, ['global.signIn.mode=verifiedToken']],
-    ['example, sign-in mode oidc', EXAMPLE_VALUES, ['global.signIn.mode=oidc']],
-    ['example, sign-in mode oauth2', EXAMPLE_VALUES, ['global.signIn.mode=oauth2']],
-    ['GitOps, sign-in mode oidc', path.join(repoRoot, 'values', 'gitops-example.yaml'), ['global.signIn.mode=oidc', 'global.signIn.session.existingSecret=backstage-session']],
-  ])('the API server accepts every object rendered from the %s values and keeps every field of it (server-side dry run)', async (_name, valuesFile, set) => {
-    const res = await helmTemplate(await chartDir(), { valuesFiles: [valuesFile], set: [...BASE_SET, ...(set as string[])], namespace: 'default', release: RELEASE });
+    ['example, sign-in mode verifiedToken', EXAMPLE_VALUES, [], 'verifiedToken'],
+    ['example, sign-in mode oidc', EXAMPLE_VALUES, [], 'oidc'],
+    ['example, sign-in mode oauth2', EXAMPLE_VALUES, [], 'oauth2'],
+    ['GitOps, sign-in mode oidc', path.join(repoRoot, 'values', 'gitops-example.yaml'), ['global.signIn.session.existingSecret=backstage-session'], 'oidc'],
+  ] as const)('the API server accepts every object rendered from the %s values and keeps every field of it (server-side dry run)', async (_name, valuesFile, set, mode?: SignInMode) => {
+    const res = await helmTemplate(await chartDir(), { valuesFiles: [valuesFile], mode, set: [...BASE_SET, ...set], namespace: 'default', release: RELEASE });
     expect(res.ok, res.stderr).toBe(true);
     const api = k8s.KubernetesObjectApi.makeApiClient(kc);
     // Pods are admitted only once the controller-manager has made the namespace's default ServiceAccount.
@@ -163,12 +164,15 @@ describe('on a real API server', () => {
     await helmRun(['uninstall', 'gen', '--namespace', ns, '--wait']);
   });
 
-  it('helm upgrade with only the mode changed swaps the sidecar out and back, NOTES say what to change in Keycloak, and the generated session secret is kept', async () => {
+  it('helm upgrade with the mode and its values file swaps the sidecar out and back, the mode alone is refused before anything changes, NOTES say what to change in Keycloak, and the generated session secret is kept', async () => {
     const ns = 'bk-api-modes';
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const dir = await chartDir();
-    const run = async (cmd: string, mode: string) => {
-      const out = await $({ quiet: true, nothrow: true })`${helm} ${cmd} modes ${dir} --namespace ${ns} --values ${EXAMPLE_VALUES} --set ${BASE_SET[0]!} --set global.signIn.mode=${mode} --wait --timeout 180s --kubeconfig ${kubeconfigPath} ${cmd === 'install' ? ['--create-namespace'] : []}`;
+    const helmMode = (cmd: string, mode: SignInMode, files: string[]) =>
+      $({ quiet: true, nothrow: true })`${helm} ${cmd} modes ${dir} --namespace ${ns} --values ${EXAMPLE_VALUES} ${files.flatMap((f) => ['--values', f])} --set ${BASE_SET[0]!} --set global.signIn.mode=${mode} --wait --timeout 180s --kubeconfig ${kubeconfigPath} ${cmd === 'install' ? ['--create-namespace'] : []}`;
+    // As the docs say: the mode, and for the native modes values/modes/native.yaml with it.
+    const run = async (cmd: string, mode: SignInMode) => {
+      const out = await helmMode(cmd, mode, modeValues(mode).valuesFiles);
       if (!out.ok) throw new Error(`helm ${cmd} (${mode}) failed:\n${out.stderr}`);
       return out.stdout;
     };
@@ -178,6 +182,12 @@ describe('on a real API server', () => {
     const verifyAll = async () => (await verifyObjects(kc, { namespace: ns, release: 'modes' })).checks;
 
     expect(await run('install', 'oauth2Proxy')).not.toContain('SIGN-IN MODE CHANGES');
+    expect(await containers()).toEqual(['backstage-backend', 'oauth2-proxy']);
+
+    // The mode alone: refused at render, naming the two values and the file; the release is untouched.
+    const alone = await helmMode('upgrade', 'oidc', []);
+    expect(alone.ok).toBe(false);
+    expect(alone.stderr).toMatch(/global\.signIn\.mode=oidc runs no oauth2-proxy sidecar, .*apply values\/modes\/native\.yaml \(backstage\.backstage\.extraContainers: \[\] and backstage\.service\.ports\.targetPort: backend\)/);
     expect(await containers()).toEqual(['backstage-backend', 'oauth2-proxy']);
 
     const toOidc = await run('upgrade', 'oidc');

@@ -185,6 +185,7 @@ for (const mode of ['oidc', 'oauth2'] as const) {
         const release = await renderRelease({
           subchart: (process.env.BK_SUBCHART as SubchartMode | undefined) ?? 'auto',
           valuesFiles: [EXAMPLE_VALUES],
+          mode,
           values: {
             global: { host: `127.0.0.1:${port}`, allowInsecureHttp: true, signIn: { mode }, keycloak: { issuerUrl: iss.issuer, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret } },
             backstage: { backstage: { appConfig: { backend: { csp: { 'upgrade-insecure-requests': false } } } } },

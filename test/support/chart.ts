@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { assembleChart, helmTemplate, removeChart, type RenderOptions, type SubchartSource } from '../../scripts/lib/chart/assemble.ts';
 import { Release } from '../../scripts/lib/chart/release.ts';
+import { isSignInMode, modeOfValues } from '../../scripts/lib/chart/modes.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 export const EXAMPLE_VALUES = path.join(repoRoot, 'values', 'example.yaml');
@@ -34,18 +35,30 @@ export function chartDir(): Promise<string> {
 /** A rendered release (the one model in scripts/lib/chart/release.ts). */
 export { Release as Manifest };
 
-/** Renders the chart with the example values plus `opts`; throws with helm's message on failure. */
-export async function render(opts: RenderOptions & { noExample?: boolean } = {}): Promise<Release> {
+/**
+ * Options of a test render: the example values first (unless noExample), and the sign-in mode's
+ * values (values/modes/*.yaml) whenever the inline values or a --set select a mode, as a user following the
+ * docs applies them; `modeValues: false` renders the inline mode alone (to test the refusal).
+ */
+type TestRender = RenderOptions & { noExample?: boolean; modeValues?: boolean };
+
+function renderOptions(opts: TestRender): RenderOptions {
   const valuesFiles = opts.noExample ? (opts.valuesFiles ?? []) : [EXAMPLE_VALUES, ...(opts.valuesFiles ?? [])];
-  const res = await helmTemplate(await chartDir(), { ...opts, valuesFiles, release: opts.release ?? 'backstage', namespace: opts.namespace ?? 'backstage' });
+  const setMode = (opts.set ?? []).map((x) => /^global\.signIn\.mode=(.*)$/.exec(x)?.[1]).filter(isSignInMode).at(-1);
+  const mode = opts.mode ?? (opts.modeValues === false ? undefined : (setMode ?? modeOfValues(opts.values)));
+  return { ...opts, valuesFiles, mode, release: opts.release ?? 'backstage', namespace: opts.namespace ?? 'backstage' };
+}
+
+/** Renders the chart with the example values plus `opts`; throws with helm's message on failure. */
+export async function render(opts: TestRender = {}): Promise<Release> {
+  const res = await helmTemplate(await chartDir(), renderOptions(opts));
   if (!res.ok) throw new Error(`helm template failed:\n${res.stderr}`);
   return new Release(res.objects, res.stdout);
 }
 
 /** Renders expecting failure; returns helm's error output. */
-export async function renderError(opts: RenderOptions & { noExample?: boolean } = {}): Promise<string> {
-  const valuesFiles = opts.noExample ? (opts.valuesFiles ?? []) : [EXAMPLE_VALUES, ...(opts.valuesFiles ?? [])];
-  const res = await helmTemplate(await chartDir(), { ...opts, valuesFiles, release: opts.release ?? 'backstage', namespace: opts.namespace ?? 'backstage' });
+export async function renderError(opts: TestRender = {}): Promise<string> {
+  const res = await helmTemplate(await chartDir(), renderOptions(opts));
   if (res.ok) throw new Error('helm template succeeded but a failure was expected');
   return res.stderr;
 }

@@ -3,6 +3,7 @@
  * with Helm 4 and Helm 3 alike (the native modes rely on the wiring of templates/_mode.tpl, which
  * edits the Backstage chart's values while Helm renders). Secrets only through secretKeyRef.
  */
+import { NATIVE_MODE_VALUES } from '../../scripts/lib/chart/modes.ts';
 import { describe, expect, it } from 'vitest';
 import type { V1Container } from '@kubernetes/client-node';
 import { helmTemplate } from '../../scripts/lib/chart/assemble.ts';
@@ -90,7 +91,7 @@ describe.each(MODES)('global.signIn.mode=%s', (mode) => {
   });
 
   it('renders with Helm 3 exactly as with Helm 4', async () => {
-    const opts = { valuesFiles: [EXAMPLE_VALUES], set: [`global.signIn.mode=${mode}`, 'backstage.postgresql.auth.existingSecret=pg', `global.signIn.session.existingSecret=${native ? 'session' : ''}`] };
+    const opts = { valuesFiles: [EXAMPLE_VALUES], mode, set: ['backstage.postgresql.auth.existingSecret=pg', `global.signIn.session.existingSecret=${native ? 'session' : ''}`] };
     const dir = await chartDir();
     const [v4, v3] = await Promise.all([helmTemplate(dir, opts), helmTemplate(dir, { ...opts, helmBin: await ensureTool('helm3') })]);
     expect(v4.ok, v4.stderr).toBe(true);
@@ -191,8 +192,7 @@ describe('validation: values meant for another mode are refused, naming them', (
     { name: 'a loopback listener in a native mode', values: { global: { signIn: { mode: 'oidc' } }, backstage: { backstage: { appConfig: { backend: { listen: { host: '127.0.0.1' } } } } } }, message: /listen\.host="127\.0\.0\.1": in global\.signIn\.mode=oidc nothing runs in front of Backstage, so a loopback listener is unreachable/ },
     { name: "another mode's provider config", values: { global: { signIn: { mode: 'oauth2' } }, backstage: { backstage: { appConfig: { auth: { providers: { oauth2Proxy: {} } } } } } }, message: /appConfig\.auth\.providers\.oauth2Proxy: the image registers only the provider of global\.signIn\.mode=oauth2 \(oauth2\)/ },
     { name: 'a provider setting the chart derives', values: { global: { signIn: { mode: 'oidc' } }, backstage: { backstage: { appConfig: { auth: { providers: { oidc: { production: { prompt: 'consent' } } } } } } } }, message: /appConfig\.auth\.providers\.oidc\.production\.prompt=consent, but the chart derives auto from global\.signIn\.prompt/ },
-    { name: 'the client secret handed to Backstage in a proxy mode', values: { backstage: { backstage: { extraEnvVars: [{ name: 'BACKSTAGE_SIGNIN_MODE', value: '{{ include "backstage-keycloak.signInMode" . }}' }, { name: 'KEYCLOAK_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'backstage-oauth2-proxy', key: 'client-secret' } } }] } } }, message: /extraEnvVars has KEYCLOAK_CLIENT_SECRET: in global\.signIn\.mode=oauth2Proxy only oauth2-proxy needs the client secret/ },
-    { name: 'the wiring annotation removed', values: { global: { signIn: { mode: 'oidc' } }, backstage: { service: { annotations: { 'backstage-keycloak/sign-in-mode': '' } } } }, message: /backstage\.service\.annotations lacks backstage-keycloak\/sign-in-mode as the chart's values\.yaml sets it/ },
+    { name: 'the client secret handed to Backstage in a proxy mode', values: { global: { extraEnvVars: [{ name: 'KEYCLOAK_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'backstage-oauth2-proxy', key: 'client-secret' } } }] } }, message: /global\.extraEnvVars\[0\] is named "KEYCLOAK_CLIENT_SECRET", which the chart's own item has/ },
   ];
   for (const c of cases) {
     it(`refuses ${c.name}`, async () => {
@@ -200,7 +200,19 @@ describe('validation: values meant for another mode are refused, naming them', (
     });
   }
 
-  it("accepts the proxy's own plumbing in a native mode (switching needs only the mode): cookie secret, trusted proxy IPs", async () => {
+  it('refuses a native mode set alone, naming the two values that change with it and the file that holds them; and the reverse', async () => {
+    for (const mode of ['oidc', 'oauth2']) {
+      const err = await renderError({ set: [`global.signIn.mode=${mode}`], modeValues: false });
+      expect(err).toMatch(new RegExp(`global\\.signIn\\.mode=${mode} runs no oauth2-proxy sidecar, but backstage\\.backstage\\.extraContainers still holds the chart's sidecar item: apply values/modes/native\\.yaml \\(backstage\\.backstage\\.extraContainers: \\[\\] and backstage\\.service\\.ports\\.targetPort: backend\\)`));
+      expect(err).toMatch(/backstage\.service\.ports\.targetPort="oauth2-proxy": in global\.signIn\.mode=\w+ the Service sends traffic to Backstage's port "backend": apply values\/modes\/native\.yaml/);
+    }
+    // Back to a proxy mode with the native values still applied (e.g. helm upgrade --reuse-values).
+    const back = await renderError({ valuesFiles: [NATIVE_MODE_VALUES], set: ['global.signIn.mode=verifiedToken'], modeValues: false });
+    expect(back).toMatch(/global\.signIn\.mode=verifiedToken needs the oauth2-proxy sidecar, but backstage\.backstage\.extraContainers is empty \(values\/modes\/native\.yaml is for the native modes only\): remove backstage\.backstage\.extraContainers and backstage\.service\.ports\.targetPort from your values \(with helm upgrade --reuse-values, add --reset-values\)/);
+    expect(back).toMatch(/backstage\.service\.ports\.targetPort="backend": in global\.signIn\.mode=verifiedToken the Service must send traffic to the sidecar's port "oauth2-proxy"/);
+  });
+
+  it("accepts the proxy's own plumbing in a native mode (switching needs only the mode and its values file): cookie secret, trusted proxy IPs", async () => {
     const m = await render({ set: ['global.signIn.mode=oidc'] }); // values/example.yaml sets both
     expect(m.podSpec().containers).toHaveLength(1);
     expect(m.secretData('backstage-oauth2-proxy')['cookie-secret']).toBeUndefined();

@@ -1,12 +1,12 @@
 /**
  * Values the chart derives and depends on cannot be overridden into a broken pod: every escape hatch
- * (extraEnv, the sidecar entry, appConfig, extraEnvVars, volumes, probes, annotations) that would
- * change such a setting is refused at render time, naming the value to set instead; and values that
+ * (extraEnv, the pod's lists and the global.* additions to them, appConfig, args, probes,
+ * annotations) that would change such a setting is refused at render time, naming the value to set instead; and values that
  * oauth2-proxy, Keycloak, Backstage or Kubernetes would reject at run time are refused, naming them.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { render, renderError } from '../support/chart.ts';
@@ -18,9 +18,16 @@ async function defaults(): Promise<Values> {
   return parseYaml(await readFile(path.join(repoRoot, 'values.yaml'), 'utf8'));
 }
 
-/** The default oauth2-proxy entry of extraContainers, changed by `edit`. */
-async function sidecarValues(edit: (c: Values) => void): Promise<Values> {
-  const c = structuredClone((await defaults()).backstage.backstage.extraContainers[0]);
+let defaultValues: Values;
+
+/** The items values.yaml gives one of the four lists the chart builds. */
+function chartItems(key: string): Values[] {
+  return structuredClone(defaultValues.backstage.backstage[key]);
+}
+
+/** A user's copy of the rendered oauth2-proxy container in backstage.backstage.extraContainers, changed by `edit`. */
+async function sidecarCopy(edit: (c: Values) => void): Promise<Values> {
+  const c = structuredClone((await render()).sidecar()) as Values;
   edit(c);
   return { backstage: { backstage: { extraContainers: [c] } } };
 }
@@ -36,19 +43,19 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   { name: 'extraEnv: basic auth (replaces Authorization)', values: () => ({ global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_BASIC_AUTH_PASSWORD: 'x' } } } }), message: /extraEnv\.OAUTH2_PROXY_BASIC_AUTH_PASSWORD: it makes oauth2-proxy send Authorization: Basic/ },
   { name: 'extraEnv: a minimal session with cookie refresh', values: () => ({ global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_SESSION_COOKIE_MINIMAL: 'true' } } } }), message: /extraEnv\.OAUTH2_PROXY_SESSION_COOKIE_MINIMAL=true drops the tokens from the session/ },
   { name: 'extraEnv: a lower-case name', values: () => ({ global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_session_store_type: 'redis' } } } }), message: /extraEnv\.OAUTH2_PROXY_session_store_type: only OAUTH2_PROXY_\* settings \(upper case, digits, '_'\) belong here/ },
-  // the sidecar entry of extraContainers
-  { name: 'sidecar: another image', values: () => sidecarValues((c) => (c.image = 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0')), message: /extraContainers\[oauth2-proxy\]\.image="quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.16\.0": the chart derives the image \(quay\.io\/oauth2-proxy\/oauth2-proxy:v7\.15\.6\); set global\.oauth2Proxy\.image\.\* or global\.imageRegistry instead/ },
-  { name: 'sidecar: a flag the chart derives', values: () => sidecarValues((c) => c.args.push('--cookie-expire=8h')), message: /extraContainers\[oauth2-proxy\]\.args has "--cookie-expire=8h" \(OAUTH2_PROXY_COOKIE_EXPIRE\): .*set global\.oauth2Proxy\.cookie\.expire instead/ },
-  { name: 'sidecar: a tuning flag', values: () => sidecarValues((c) => c.args.push('--force-json-errors')), message: /args has "--force-json-errors": the sidecar takes its settings from the chart's ConfigMap; put it in global\.oauth2Proxy\.extraEnv\.OAUTH2_PROXY_FORCE_JSON_ERRORS instead/ },
-  { name: 'sidecar: a flag that switches a protection off', values: () => sidecarValues((c) => c.args.push('--trusted-ip=0.0.0.0/0')), message: /args has "--trusted-ip=0\.0\.0\.0\/0" \(OAUTH2_PROXY_TRUSTED_IP\): it lets every request from those addresses through with no login at all/ },
-  { name: 'sidecar: a session store flag', values: () => sidecarValues((c) => c.args.push('--session-store-type=redis')), message: /args has "--session-store-type=redis" \(OAUTH2_PROXY_SESSION_STORE_TYPE\): the chart derives this setting and depends on it; set global\.oauth2Proxy\.sessionStore\.type instead/ },
-  { name: 'sidecar: no --alpha-config', values: () => sidecarValues((c) => (c.args = [])), message: /args lacks "--alpha-config=": the chart selects the sidecar's configuration with it/ },
-  { name: 'sidecar: an env override of a derived setting', values: () => sidecarValues((c) => c.env.push({ name: 'OAUTH2_PROXY_OIDC_ISSUER_URL', value: 'https://x/realms/y' })), message: /extraContainers\[oauth2-proxy\]\.env OAUTH2_PROXY_OIDC_ISSUER_URL: .*set global\.keycloak\.issuerUrl instead/ },
-  { name: 'sidecar: the client secret from another Secret', values: () => sidecarValues((c) => (c.env.find((e: { name: string }) => e.name === 'OAUTH2_PROXY_CLIENT_SECRET').valueFrom.secretKeyRef = { name: 'mine', key: 'secret' })), message: /env OAUTH2_PROXY_CLIENT_SECRET reads Secret "mine" key "secret", but the credential is in Secret "backstage-oauth2-proxy" key "client-secret": set global\.keycloak\.existingSecret\/existingSecretKeys/ },
-  { name: 'sidecar: no cookie secret', values: () => sidecarValues((c) => c.env.pop()), message: /env lacks OAUTH2_PROXY_COOKIE_SECRET \(from a secretKeyRef\)/ },
-  { name: 'sidecar: no settings ConfigMap', values: () => sidecarValues((c) => (c.envFrom = [])), message: /envFrom does not load the ConfigMap backstage-oauth2-proxy/ },
-  { name: 'sidecar: another port', values: () => sidecarValues((c) => (c.ports[0].containerPort = 8080)), message: /ports lacks oauth2-proxy \(containerPort 4180\): the Service, the NetworkPolicy and the probes use it/ },
-  { name: 'sidecar: no alpha config mount', values: () => sidecarValues((c) => (c.volumeMounts = [])), message: /volumeMounts lacks oauth2-proxy-alpha at \/etc\/oauth2-proxy/ },
+  // the pod's lists: built by the chart; a copy of the sidecar (any edit of it) is refused, naming where your items go
+  { name: 'a copied sidecar entry with another image', values: () => sidecarCopy((c) => (c.image = 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0')), message: /backstage\.backstage\.extraContainers is built by the chart \(templates\/_pod\.tpl\), but your values replace it \(oauth2-proxy\): remove backstage\.backstage\.extraContainers from your values and list your own items under global\.extraContainers/ },
+  { name: 'a copied sidecar entry with a flag that switches a protection off', values: () => sidecarCopy((c) => (c.args = ['--trusted-ip=0.0.0.0/0'])), message: /backstage\.backstage\.extraContainers is built by the chart .*list your own items under global\.extraContainers/ },
+  { name: 'the chart item with a container appended to it (the old way)', values: () => ({ backstage: { backstage: { extraContainers: [...chartItems('extraContainers'), { name: 'other', image: 'busybox:1.37.0' }] } } }), message: /backstage\.backstage\.extraContainers is built by the chart \(templates\/_pod\.tpl\), but your values replace it \(other\): .*under global\.extraContainers/ },
+  { name: 'a container of yours named like the sidecar', values: () => ({ global: { extraContainers: [{ name: 'oauth2-proxy', image: 'quay.io/oauth2-proxy/oauth2-proxy:v7.16.0', args: ['--skip-auth-regex=.*'] }] } }), message: /global\.extraContainers\[0\] is named "oauth2-proxy", which the chart's own item has: choose another name/ },
+  { name: 'extraEnvVars replaced', values: () => ({ backstage: { backstage: { extraEnvVars: [{ name: 'TZ', value: 'UTC' }] } } }), message: /backstage\.backstage\.extraEnvVars is built by the chart \(templates\/_pod\.tpl\), but your values replace it \(TZ\): remove backstage\.backstage\.extraEnvVars from your values and list your own items under global\.extraEnvVars/ },
+  { name: 'extraVolumes replaced', values: () => ({ backstage: { backstage: { extraVolumes: [{ name: 'tmp', emptyDir: {} }] } } }), message: /backstage\.backstage\.extraVolumes is built by the chart .*\(tmp\): .*under global\.extraVolumes/ },
+  { name: 'extraVolumeMounts replaced', values: () => ({ backstage: { backstage: { extraVolumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] } } }), message: /backstage\.backstage\.extraVolumeMounts is built by the chart .*under global\.extraVolumeMounts/ },
+  { name: "an env entry of yours that shadows the chart's client id", values: () => ({ global: { extraEnvVars: [{ name: 'KEYCLOAK_CLIENT_ID', value: 'other' }] } }), message: /global\.extraEnvVars\[0\] is named "KEYCLOAK_CLIENT_ID", which the chart's own item has/ },
+  { name: 'an env entry of yours that overrides the sign-in provider through APP_CONFIG_', values: () => ({ global: { extraEnvVars: [{ name: 'APP_CONFIG_auth_providers_guest', value: '{}' }] } }), message: /global\.extraEnvVars\[0\] APP_CONFIG_auth_providers_guest would override configuration the chart derives from global\.\*/ },
+  { name: 'a volume of yours named like the sidecar\'s alpha config', values: () => ({ global: { extraVolumes: [{ name: 'oauth2-proxy-alpha', configMap: { name: 'mine' } }] } }), message: /global\.extraVolumes\[0\] is named "oauth2-proxy-alpha", which the chart's own item has/ },
+  { name: 'a mount of yours over the sign-in configuration', values: () => ({ global: { extraVolumes: [{ name: 'mine', configMap: { name: 'mine' } }], extraVolumeMounts: [{ name: 'mine', mountPath: '/etc/backstage-keycloak' }] } }), message: /global\.extraVolumeMounts\[0\] mounts at "\/etc\/backstage-keycloak", where the chart mounts \/tmp or the sign-in configuration/ },
+  { name: 'args that no longer load the sign-in configuration', values: () => ({ backstage: { backstage: { args: ['--config', 'app-config.yaml'] } } }), message: /backstage\.backstage\.args=\["--config","app-config\.yaml"\] lacks "--config", "\/etc\/backstage-keycloak\/app-config\.sign-in\.yaml": Backstage reads its sign-in provider and settings from that file/ },
   // appConfig values the chart derives
   { name: 'appConfig: another base URL', values: () => ({ backstage: { backstage: { appConfig: { app: { baseUrl: 'https://portal.example.com' } } } } }), message: /backstage\.backstage\.appConfig\.app\.baseUrl="https:\/\/portal\.example\.com", but the chart derives "https:\/\/backstage\.example\.com" from global\.host \(and global\.allowInsecureHttp\) and depends on it: set global\.host \(and global\.allowInsecureHttp\) instead/ },
   { name: 'appConfig: another listen port', values: () => ({ backstage: { backstage: { appConfig: { backend: { listen: { port: 8080 } } } } } }), message: /appConfig\.backend\.listen\.port="8080": the sidecar's upstream and the upstream chart's container port are 7007/ },
@@ -58,8 +65,6 @@ const cases: { name: string; values: () => Values | Promise<Values>; message: Re
   { name: "appConfig: another mode's provider", values: () => ({ backstage: { backstage: { appConfig: { auth: { providers: { oidcProxy: { jwksUrl: 'https://x/certs' } } } } } } }), message: /appConfig\.auth\.providers\.oidcProxy: the image registers only the provider of global\.signIn\.mode=oauth2Proxy \(oauth2Proxy\), so this would be dead configuration/ },
   { name: 'appConfig: a literal catalog secret', values: () => ({ backstage: { backstage: { appConfig: { catalog: { providers: { keycloakOrg: { default: { clientSecret: 's3cret' } } } } } } } }), message: /keycloakOrg\.default\.clientSecret="s3cret", but the chart derives "\$\{KEYCLOAK_CATALOG_CLIENT_SECRET\}" from global\.keycloak\.catalogSync\.clientSecret or existingSecret/ },
   // the rest of the pod's wiring
-  { name: 'extraEnvVars replaced', values: () => ({ backstage: { backstage: { extraEnvVars: [{ name: 'TZ', value: 'UTC' }] } } }), message: /backstage\.backstage\.extraEnvVars lacks KEYCLOAK_CLIENT_ID: Helm replaces lists, so copy the default entries/ },
-  { name: 'extraVolumes replaced', values: () => ({ backstage: { backstage: { extraVolumes: [{ name: 'tmp', emptyDir: {} }] } } }), message: /extraVolumes lacks the volume oauth2-proxy-alpha \(ConfigMap backstage-oauth2-proxy-alpha\) the sidecar mounts/ },
   { name: 'a probe straight to Backstage', values: () => ({ backstage: { backstage: { readinessProbe: { httpGet: { port: 7007 } } } } }), message: /backstage\.backstage\.readinessProbe\.httpGet=.*"port":7007.*: probe Backstage's health listener \(port health\)/ },
   { name: 'a probe through the proxy (no login-free route there)', values: () => ({ backstage: { backstage: { livenessProbe: { httpGet: { port: 4180 } } } } }), message: /backstage\.backstage\.livenessProbe\.httpGet=.*"port":4180.*: probe Backstage's health listener \(port health\).*oauth2-proxy serves no route without a login/ },
   { name: 'extraPorts replaced', values: () => ({ backstage: { backstage: { extraPorts: [{ name: 'debug', containerPort: 9229 }] } } }), message: /backstage\.backstage\.extraPorts lacks the port health \(containerPort 7008\)/ },
@@ -105,23 +110,41 @@ const runtime: { name: string; values: Values; message: RegExp }[] = [
 ];
 
 describe('values the chart owns cannot be overridden into a broken pod', () => {
+  beforeAll(async () => {
+    defaultValues = await defaults();
+  });
   for (const c of cases) {
     it(`refuses ${c.name}, naming the value to set instead`, async () => {
       expect(await renderError({ values: await c.values() })).toMatch(c.message);
     });
   }
 
-  it('accepts what does not touch them: a literal equal to the derived value, other appConfig, an appended container, other proxy settings', async () => {
-    const withExtra = await sidecarValues((c) => c.env.push({ name: 'TZ', value: 'UTC' }));
-    withExtra.backstage.backstage.extraContainers.push({ name: 'other', image: 'busybox:1.37.0' });
+  it('accepts what does not touch them: a literal equal to the derived value, other appConfig, your container, volume, mount and env through global.*, other proxy settings', async () => {
     const m = await render({
       values: {
-        ...withExtra,
-        global: { oauth2Proxy: { extraEnv: { OAUTH2_PROXY_FORCE_JSON_ERRORS: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } } },
+        global: {
+          oauth2Proxy: { extraEnv: { OAUTH2_PROXY_FORCE_JSON_ERRORS: 'true', OAUTH2_PROXY_FLUSH_INTERVAL: '2s' } },
+          extraContainers: [{ name: 'other', image: 'busybox:1.37.0' }],
+          extraVolumes: [{ name: 'certs', configMap: { name: '{{ .Release.Name }}-ca' } }],
+          extraVolumeMounts: [{ name: 'certs', mountPath: '/etc/ssl/custom', readOnly: true }],
+          extraEnvVars: [{ name: 'TZ', value: 'UTC' }, { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ssl/custom/ca.crt' }],
+        },
       },
-      set: ['backstage.backstage.appConfig.app.baseUrl=https://backstage.example.com', 'backstage.backstage.appConfig.organization.name=Example', 'backstage.backstage.extraContainers[0].image=quay.io/oauth2-proxy/oauth2-proxy:v7.15.6'],
+      set: ['backstage.backstage.appConfig.app.baseUrl=https://backstage.example.com', 'backstage.backstage.appConfig.organization.name=Example'],
     });
-    expect(m.podSpec().containers.map((c) => c.name)).toEqual(expect.arrayContaining(['oauth2-proxy', 'other']));
+    const pod = m.podSpec();
+    expect(pod.containers.map((c) => c.name)).toEqual(['backstage-backend', 'oauth2-proxy', 'other']);
+    // (the upstream chart adds its own app-config volume after the list)
+    expect(pod.volumes!.map((v) => v.name).filter((n) => n !== 'backstage-app-config')).toEqual(['tmp', 'oauth2-proxy-alpha', 'backstage-keycloak-sign-in', 'certs']);
+    // the user's items go through tpl like the upstream chart's own values
+    expect(pod.volumes!.find((v) => v.name === 'certs')!.configMap!.name).toBe('backstage-ca');
+    expect(m.backstage().volumeMounts!.map((v) => v.mountPath).filter((p) => !p.endsWith('app-config-from-configmap.yaml'))).toEqual(['/tmp', '/etc/backstage-keycloak', '/etc/ssl/custom']);
+    const env = m.backstage().env!.map((e) => e.name);
+    expect(env.slice(-2)).toEqual(['TZ', 'NODE_EXTRA_CA_CERTS']);
+    expect(env).toEqual(expect.arrayContaining(['BACKSTAGE_SIGNIN_MODE', 'KEYCLOAK_CLIENT_ID', 'KEYCLOAK_CATALOG_CLIENT_SECRET']));
+    // the sidecar's settings come from the chart's ConfigMap only: no value reaches its args
+    expect(m.sidecar().args).toEqual(['--alpha-config=']);
+    expect(m.sidecar().envFrom).toEqual([{ configMapRef: { name: 'backstage-oauth2-proxy' } }]);
   });
 
   it('refuses a minimal session only where it breaks: accepted with cookie refresh off in oauth2Proxy mode', async () => {

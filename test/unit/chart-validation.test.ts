@@ -26,12 +26,12 @@ const cases: { name: string; values?: Record<string, unknown>; set?: string[]; m
   {
     name: 'a replaced sidecar list without the proxy',
     values: { backstage: { backstage: { extraContainers: [{ name: 'other', image: 'busybox:1.37.0' }] } } },
-    message: /extraContainers has no container named oauth2-proxy: Helm replaces lists, so copy the default/,
+    message: /backstage\.backstage\.extraContainers is built by the chart \(templates\/_pod\.tpl\), but your values replace it \(other\): remove backstage\.backstage\.extraContainers from your values and list your own items under global\.extraContainers/,
   },
   {
     name: 'a sidecar arg that overwrites Authorization',
     values: { backstage: { backstage: { extraContainers: [{ name: 'oauth2-proxy', image: 'x:1', args: ['--pass-authorization-header'] }] } } },
-    message: /extraContainers\[oauth2-proxy\]\.args has "--pass-authorization-header": it breaks Backstage/,
+    message: /backstage\.backstage\.extraContainers is built by the chart .*\(oauth2-proxy\): .*under global\.extraContainers/,
   },
   { name: 'catalog sync without a client secret', set: ['global.keycloak.catalogSync.clientSecret='], message: /global\.keycloak\.catalogSync is enabled but has no client secret: give the secret of the client "backstage-catalog"/ },
   { name: 'Backstage listening beyond loopback', set: ['backstage.backstage.appConfig.backend.listen.host=0.0.0.0'], message: /listen\.host="0\.0\.0\.0": in global\.signIn\.mode=oauth2Proxy Backstage trusts what the proxy forwards, so it must listen on loopback only/ },

@@ -96,7 +96,7 @@ describe('oauth2-proxy sidecar', () => {
     const env = m.configMap(CM).data!;
     expect(env.OAUTH2_PROXY_REDIRECT_URL).toBe('http://backstage.localhost:7007/oauth2/callback');
     expect(env.OAUTH2_PROXY_COOKIE_SECURE).toBe('false');
-    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    const appConfig = m.appConfig(); // the sign-in configuration, then appConfig, as Backstage loads them
     expect(appConfig.app.baseUrl).toBe('http://backstage.localhost:7007');
   });
 
@@ -115,7 +115,7 @@ describe('Backstage behind the proxy', () => {
 
   it('Backstage listens on loopback, with public base URLs and the oauth2Proxy provider configured without dead resolvers', async () => {
     const m = await render();
-    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    const appConfig = m.appConfig(); // the sign-in configuration, then appConfig, as Backstage loads them
     expect(appConfig.backend.listen).toEqual({ host: '127.0.0.1', port: 7007 });
     expect(appConfig.app.baseUrl).toBe('https://backstage.example.com');
     expect(appConfig.backend.baseUrl).toBe('https://backstage.example.com');
@@ -125,7 +125,7 @@ describe('Backstage behind the proxy', () => {
     // Database settings come from the env the upstream chart wires; no literal password.
     expect(appConfig.backend.database.connection.password).toBe('${POSTGRES_PASSWORD}');
     const args = m.backstage().args!;
-    expect(args.slice(0, 4)).toEqual(['--config', 'app-config.yaml', '--config', 'app-config.production.yaml']);
+    expect(args.slice(0, 6)).toEqual(['--config', 'app-config.yaml', '--config', 'app-config.production.yaml', '--config', '/etc/backstage-keycloak/app-config.sign-in.yaml']);
     expect(args.at(-1)).toMatch(/app-config-from-configmap\.yaml$/);
   });
 
@@ -235,7 +235,7 @@ describe('credentials', () => {
 describe('catalog sync from Keycloak', () => {
   it('configures the Keycloak catalog module with the realm, the catalog client and its secret from a Secret', async () => {
     const m = await render();
-    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    const appConfig = m.appConfig(); // the sign-in configuration, then appConfig, as Backstage loads them
     expect(appConfig.catalog.providers.keycloakOrg.default).toMatchObject({ baseUrl: 'https://keycloak.example.com', realm: 'backstage', loginRealm: 'backstage', clientId: 'backstage-catalog', clientSecret: '${KEYCLOAK_CATALOG_CLIENT_SECRET}' });
     const env = envOf(m.backstage());
     expect(env.values.BACKSTAGE_KEYCLOAK_CATALOG_SYNC).toBe('true');

@@ -79,7 +79,7 @@ describe('verifiedToken mode', () => {
     expect(alpha.providers[0]).toMatchObject({ provider: 'keycloak-oidc', clientID: '${OAUTH2_PROXY_CLIENT_ID}', clientSecret: '${OAUTH2_PROXY_CLIENT_SECRET}', code_challenge_method: 'S256' });
     expect(text).not.toContain('example-client-secret-NOT-REAL');
     expect(alpha.upstreamConfig.upstreams[0].uri).toBe('http://127.0.0.1:7007/');
-    const appConfig = parseYaml(m.configMap('backstage-app-config').data!['app-config.yaml']!);
+    const appConfig = m.appConfig(); // the sign-in configuration, then appConfig, as Backstage loads them
     expect(appConfig.app.signInProvider).toBe('oidcProxy');
     expect(appConfig.auth.providers.oidcProxy).toEqual({ issuer: 'https://keycloak.example.com/realms/backstage', audience: '${KEYCLOAK_CLIENT_ID}', header: 'x-oidc-id-token', jwksUrl: 'http://keycloak.kc.svc:8080/realms/backstage/protocol/openid-connect/certs' });
   });

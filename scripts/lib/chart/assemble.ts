@@ -17,6 +17,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { buildDependency, dependencyBuildFailure, type Dependency } from './dependency.ts';
 import { ensureTool, toolsDir } from '../tools/index.ts';
+import { modeValues, type SignInMode } from './modes.ts';
 import { repoRoot } from '../paths.ts';
 
 export type SubchartMode = 'auto' | 'real' | 'standin';
@@ -113,7 +114,9 @@ export interface RenderOptions {
   namespace?: string;
   /** Values files, in order. */
   valuesFiles?: string[];
-  /** Inline values, applied after the files (as one more values file). */
+  /** Sign-in mode: its values (values/modes/*.yaml, scripts/lib/chart/modes.ts) after the files. */
+  mode?: SignInMode;
+  /** Inline values, applied after the files and the mode's (as one more values file). */
   values?: Record<string, unknown>;
   /** --set expressions, applied last. */
   set?: string[];
@@ -136,7 +139,8 @@ export interface RenderResult {
 export async function helmTemplate(chartDir: string, opts: RenderOptions = {}): Promise<RenderResult> {
   const helm = opts.helmBin ?? (await ensureTool('helm'));
   const args = ['template', opts.release ?? 'backstage', chartDir, '--namespace', opts.namespace ?? 'backstage'];
-  for (const f of opts.valuesFiles ?? []) args.push('--values', f);
+  const mode = opts.mode ? modeValues(opts.mode) : { valuesFiles: [], set: [] };
+  for (const f of [...(opts.valuesFiles ?? []), ...mode.valuesFiles]) args.push('--values', f);
   let tmp: string | undefined;
   if (opts.values) {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-values-'));
@@ -144,7 +148,7 @@ export async function helmTemplate(chartDir: string, opts: RenderOptions = {}): 
     await writeFile(file, JSON.stringify(opts.values));
     args.push('--values', file);
   }
-  for (const s of opts.set ?? []) args.push('--set', s);
+  for (const s of [...mode.set, ...(opts.set ?? [])]) args.push('--set', s);
   if (opts.skipTests) args.push('--skip-tests');
   args.push(...(opts.extraArgs ?? []));
   try {

@@ -11,6 +11,7 @@
 import type { V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodSpec, V1Secret, V1Service } from '@kubernetes/client-node';
 import { rmSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { backstageAppConfig } from './app-config.ts';
 import { assembleChart, helmTemplate, objectKey, resolveBackstageChart, type K8sObject, type RenderOptions, type SubchartMode, type SubchartSource } from './assemble.ts';
 
 export type { K8sObject };
@@ -75,11 +76,9 @@ export class Release {
     const data = this.secret(name).data ?? {};
     return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
   }
-  /** The app-config the chart renders for Backstage (the `<...>-app-config` ConfigMap). */
+  /** Backstage's configuration as the chart hands it over (sign-in configuration, then appConfig). */
   appConfig(): Record<string, any> {
-    const cm = this.all<K8sObject & V1ConfigMap>('ConfigMap').find((o) => o.metadata.name.endsWith('-app-config'));
-    if (!cm?.data?.['app-config.yaml']) throw new Error('no app-config ConfigMap in the rendered release');
-    return parseYaml(cm.data['app-config.yaml']);
+    return backstageAppConfig(this.all<K8sObject & V1ConfigMap>('ConfigMap'), parseYaml);
   }
   /** Every pod spec in the release (Deployments, StatefulSets, Jobs, bare Pods such as test hooks). */
   podSpecs(): { owner: string; spec: V1PodSpec }[] {

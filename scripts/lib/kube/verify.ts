@@ -15,6 +15,7 @@ import { OAUTH2_PROXY_VERSION } from '../tools/index.ts';
 import { selector } from './client.ts';
 import { notYet, poll } from '../poll.ts';
 import { hardeningProblems } from '../chart/release.ts';
+import { backstageAppConfig } from '../chart/app-config.ts';
 
 export interface Check {
   name: string;
@@ -193,8 +194,13 @@ async function verifyNative(kc: k8s.KubeConfig, ref: ReleaseRef, dep: V1Deployme
   const literalEnv = podSpec.containers.flatMap((c) => (c.env ?? []).filter((e) => /SECRET|PASSWORD|TOKEN/.test(e.name) && e.value !== undefined).map((e) => `${c.name}/${e.name}`));
   add('no secret literal in the pod spec', leaked === 0 && literalEnv.length === 0, leaked || literalEnv.length ? `${leaked} secret value(s) found in the spec; literal env: ${literalEnv.join(', ') || 'none'}` : 'secrets only through secretKeyRef');
   // Public URL and issuer from the rendered app-config.
-  const cm = (await core.listNamespacedConfigMap({ namespace })).items.find((c) => c.metadata?.name?.endsWith('-app-config') && c.data?.['app-config.yaml']);
-  const appConfig = (parseYaml(cm?.data?.['app-config.yaml'] ?? '') ?? {}) as { app?: { baseUrl?: string }; backstageKeycloak?: { endSessionUrl?: string } };
+  const configMaps = (await core.listNamespacedConfigMap({ namespace, labelSelector: `app.kubernetes.io/instance=${release}` })).items;
+  let appConfig: { app?: { baseUrl?: string }; backstageKeycloak?: { endSessionUrl?: string } } = {};
+  try {
+    appConfig = backstageAppConfig(configMaps, parseYaml);
+  } catch {
+    // reported by the check below (no public URL, no issuer)
+  }
   facts.publicUrl = appConfig.app?.baseUrl;
   facts.issuerUrl = appConfig.backstageKeycloak?.endSessionUrl?.replace(/\/protocol\/openid-connect\/logout$/, '');
   add('app-config names the public URL and Keycloak', !!facts.publicUrl && !!facts.issuerUrl, `public ${facts.publicUrl ?? '?'}, issuer ${facts.issuerUrl ?? '?'}`);

@@ -21,6 +21,8 @@ import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { K8sObject, SubchartMode } from '../chart/assemble.ts';
 import { renderRelease } from '../chart/release.ts';
+import { backstageAppConfig } from '../chart/app-config.ts';
+import { modeOfValues, type SignInMode } from '../chart/modes.ts';
 import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../dev-credentials.ts';
 import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../chart/sidecar.ts';
 import type { V1Deployment } from '@kubernetes/client-node';
@@ -51,7 +53,7 @@ export interface StackOptions {
   proxyEnv?: Record<string, string>;
 }
 
-export type SignInMode = 'oauth2Proxy' | 'verifiedToken' | 'oidc' | 'oauth2';
+export type { SignInMode };
 export const PROVIDERS: Record<SignInMode, string> = { oauth2Proxy: 'oauth2Proxy', verifiedToken: 'oidcProxy', oidc: 'oidc', oauth2: 'oauth2' };
 
 export interface Stack {
@@ -108,7 +110,8 @@ export function merge(a: Record<string, unknown>, b: Record<string, unknown>): R
 /** Renders the chart with values/example.yaml plus `values` (subchart resolved once per process). */
 export async function renderExample(values: Record<string, unknown> = {}): Promise<K8sObject[]> {
   const mode = (process.env.BK_SUBCHART as SubchartMode | undefined) ?? 'auto';
-  const release = await renderRelease({ subchart: mode, valuesFiles: [EXAMPLE_VALUES], values, skipTests: true });
+  // The sign-in mode the values ask for comes with the values it needs (values/modes/*.yaml).
+  const release = await renderRelease({ subchart: mode, valuesFiles: [EXAMPLE_VALUES], mode: modeOfValues(values), values, skipTests: true });
   return release.objects;
 }
 
@@ -130,9 +133,7 @@ function renderedMode(objects: K8sObject[]): SignInMode {
 }
 
 function renderedAppConfig(objects: K8sObject[]): Record<string, any> {
-  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-app-config')) as (K8sObject & { data: Record<string, string> }) | undefined;
-  if (!cm) throw new Error('no app-config ConfigMap in the rendered release');
-  return parseYaml(cm.data['app-config.yaml']!);
+  return backstageAppConfig(objects.filter((o) => o.kind === 'ConfigMap') as { data?: Record<string, string> }[], parseYaml);
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
