@@ -96,52 +96,11 @@ Params: . the chart context (umbrella or subchart).
 {{- end -}}
 
 {{/*
-Thin accessors of secret.refs, kept by name because values.yaml (and copies of its sidecar entry in
-users' values) call them from the subchart's context.
-Usage:  {{ include "backstage-keycloak.keycloak.secretName" . }}     client id/secret Secret
-        {{ include "backstage-keycloak.keycloak.clientIdKey" . }}    its client id key
-        {{ include "backstage-keycloak.keycloak.clientSecretKey" . }} its client secret key
-        {{ include "backstage-keycloak.cookie.secretName" . }}       cookie secret Secret
-        {{ include "backstage-keycloak.cookie.secretKey" . }}        its key
-        {{ include "backstage-keycloak.redis.secretName" . }}        Redis password Secret
-        {{ include "backstage-keycloak.redis.secretKey" . }}         its key
-        {{ include "backstage-keycloak.catalogSync.secretName" . }}  catalog client secret Secret
-        {{ include "backstage-keycloak.catalogSync.secretKey" . }}   its key
-Params: . the chart context (umbrella or subchart).
-*/}}
-{{- define "backstage-keycloak.keycloak.secretName" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).clientSecret.name -}}
-{{- end -}}
-{{- define "backstage-keycloak.keycloak.clientIdKey" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).clientId.key -}}
-{{- end -}}
-{{- define "backstage-keycloak.keycloak.clientSecretKey" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).clientSecret.key -}}
-{{- end -}}
-{{- define "backstage-keycloak.cookie.secretName" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).cookieSecret.name -}}
-{{- end -}}
-{{- define "backstage-keycloak.cookie.secretKey" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).cookieSecret.key -}}
-{{- end -}}
-{{- define "backstage-keycloak.redis.secretName" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).redisPassword.name -}}
-{{- end -}}
-{{- define "backstage-keycloak.redis.secretKey" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).redisPassword.key -}}
-{{- end -}}
-{{- define "backstage-keycloak.catalogSync.secretName" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).catalogClientSecret.name -}}
-{{- end -}}
-{{- define "backstage-keycloak.catalogSync.secretKey" -}}
-{{- (include "backstage-keycloak.secret.refs" . | fromYaml).catalogClientSecret.key -}}
-{{- end -}}
-
-{{/*
 Value of a secret the chart generates, for our Secret: the value already stored under `key` in the
 live Secret "<release>-oauth2-proxy" (kept across upgrades, mode switches included), else 32 random
 alphanumeric characters. The cookie secret keeps its own helper (a given value wins there).
-`helm template` and client-side dry runs cannot look up, so they show a fresh value each time.
+Renders that cannot look up (`helm template`, client-side dry runs) show a fresh value each time,
+which validate.generatedSecrets refuses unless global.secrets.allowGenerated.
 Usage:  {{ include "backstage-keycloak.generatedSecret.value" (dict "ctx" $ "key" "session-secret") }}
 Params: ctx  the umbrella context (looks up our own Secret). Umbrella context only.
         key  the Secret key
@@ -157,7 +116,8 @@ Cookie secret value for our Secret, in this order of precedence:
   1. global.oauth2Proxy.cookieSecret when set;
   2. the value already stored in the live Secret "<release>-oauth2-proxy" (kept across upgrades);
   3. 32 random alphanumeric characters (they decode as base64url to 24 bytes, a valid AES key).
-`helm template` and client-side dry runs cannot look up, so they show a fresh value each time.
+Renders that cannot look up (`helm template`, client-side dry runs) show a fresh value each time,
+which validate.generatedSecrets refuses unless global.secrets.allowGenerated.
 Usage:  {{ include "backstage-keycloak.cookieSecret.value" . }}
 Params: . the umbrella context (looks up our own Secret). Umbrella context only.
 */}}
@@ -194,6 +154,8 @@ constant "generated", because it never changes once stored), the names and keys 
 proxy reads, and, when the cluster can be read, the live data of existing Secrets. It changes when
 a secret changes and stays put on an unchanged upgrade, including the first one after install.
 Rotating a GENERATED cookie secret (deleting the Secret) needs a `kubectl rollout restart`.
+global.secretsVersion (when set) is part of it: bump it after rotating an existing Secret where the
+render cannot read it (Argo CD, or any upgrade that is not re-run on a rotation) to roll the pods.
 The field names are those of chart 0.1.0, so an upgrade from it does not roll the pod.
 Usage:  {{ include "backstage-keycloak.checksum.secret" . }}
 Params: . the chart context (umbrella or subchart).
@@ -225,5 +187,6 @@ Params: . the chart context (umbrella or subchart).
 {{- $live := lookup "v1" "Secret" $.Release.Namespace $name | default dict -}}
 {{- $_ := set $in (printf "live/%s" $name) (dig "data" dict $live) -}}
 {{- end -}}
+{{- with (.Values.global.secretsVersion | default "" | toString) -}}{{- $_ := set $in "secretsVersion" . -}}{{- end -}}
 {{- toJson $in | sha256sum -}}
 {{- end -}}

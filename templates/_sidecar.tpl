@@ -10,7 +10,8 @@ The oauth2-proxy container, as a YAML map (a Kubernetes Container):
   image        global.oauth2Proxy.image (global.imageRegistry wins), pullPolicy global.oauth2Proxy.image.pullPolicy
   args         --alpha-config=<path> (empty in oauth2Proxy mode: the env configuration)
   envFrom      the env ConfigMap "<release>-oauth2-proxy"
-  env          client id, client secret, cookie secret and (optional) Redis password, from Secrets
+  env          client id, client secret, cookie secret and (Redis store with a password) the Redis
+               password, from Secrets
   ports        oauth2-proxy 4180 (what the Service targets), oauth2-metrics 44180
   probes       oauth2-proxy's own /ping (liveness) and /ready (readiness)
   resources    global.oauth2Proxy.resources
@@ -28,9 +29,10 @@ Params: . the chart context (umbrella or subchart).
   (list "OAUTH2_PROXY_COOKIE_SECRET" $refs.cookieSecret false) -}}
 {{- $env := list -}}
 {{- range $secretEnv -}}
-{{- $ref := dict "name" (index . 1).name "key" (index . 1).key -}}
-{{- if index . 2 -}}{{- /* set only when the Redis store has a password */ -}}{{- $_ := set $ref "optional" true -}}{{- end -}}
-{{- $env = append $env (dict "name" (index . 0) "valueFrom" (dict "secretKeyRef" $ref)) -}}
+{{- /* the Redis password only when the Redis store has one */ -}}
+{{- if or (not (index . 2)) (index . 1).enabled -}}
+{{- $env = append $env (dict "name" (index . 0) "valueFrom" (dict "secretKeyRef" (dict "name" (index . 1).name "key" (index . 1).key))) -}}
+{{- end -}}
 {{- end -}}
 {{- toYaml (dict
   "name" "oauth2-proxy"

@@ -153,3 +153,53 @@ Params: . the umbrella context.
 {{- end -}}
 {{- toJson $errs -}}
 {{- end -}}
+
+{{/*
+Secrets the chart would generate where it cannot keep them: the cookie secret (proxy modes) and the
+session secret (native modes) are generated once and then read back from our live Secret with
+`lookup`; so are the bundled PostgreSQL's passwords (backstage.postgresql, bitnami's own lookup). A render that cannot read the cluster (`helm template`, hence Argo CD; a client-side dry
+run) would make a new value on every run, so it is refused, naming both fixes, unless
+global.secrets.allowGenerated opts in (docs/gitops.md: keep the value with Argo CD's
+ignoreDifferences). A value already stored in the live Secret is never a problem.
+Usage:  {{ include "backstage-keycloak.validate.generatedSecrets" . | fromJsonArray }}
+Params: . the umbrella context.
+*/}}
+{{- define "backstage-keycloak.validate.generatedSecrets" -}}
+{{- $errs := list -}}
+{{- $fixes := dict
+  "cookie-secret" (list "the cookie secret" "global.oauth2Proxy.cookieSecret" "global.oauth2Proxy.existingSecret")
+  "session-secret" (list "the session secret" "global.signIn.session.secret" "global.signIn.session.existingSecret")
+  "postgres-password" (list "the bundled PostgreSQL's admin password" "backstage.postgresql.auth.postgresPassword" "backstage.postgresql.auth.existingSecret")
+  "password" (list "the bundled PostgreSQL's user password" "backstage.postgresql.auth.password" "backstage.postgresql.auth.existingSecret") -}}
+{{- $generated := list -}}
+{{- range $key, $entry := (include "backstage-keycloak.secret.data" . | fromYaml) -}}
+{{- if hasKey $entry "generated" -}}{{- $generated = append $generated $key -}}{{- end -}}
+{{- end -}}
+{{- if not ((.Values.global.secrets | default dict).allowGenerated) -}}
+{{- $missing := list -}}
+{{- if $generated -}}
+{{- $live := lookup "v1" "Secret" .Release.Namespace (include "backstage-keycloak.oauth2Proxy.fullname" .) | default dict -}}
+{{- range $key := $generated -}}
+{{- if not (dig "data" $key "" $live) -}}{{- $missing = append $missing $key -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $pg := (.Values.backstage | default dict).postgresql | default dict -}}
+{{- $pgAuth := $pg.auth | default dict -}}
+{{- $pgGlobal := (.Values.global.postgresql | default dict).auth | default dict -}}
+{{- if and $pg.enabled (not $pgAuth.existingSecret) (not $pgGlobal.existingSecret) -}}
+{{- if and (ne (toString $pgAuth.enablePostgresUser) "false") (not $pgAuth.postgresPassword) (not $pgGlobal.postgresPassword) -}}
+{{- $missing = append $missing "postgres-password" -}}
+{{- end -}}
+{{- if and $pgAuth.username (ne (toString $pgAuth.username) "postgres") (not $pgAuth.password) (not $pgGlobal.password) -}}
+{{- $missing = append $missing "password" -}}
+{{- end -}}
+{{- end -}}
+{{- if and $missing (not (include "backstage-keycloak.clusterReadable" .)) -}}
+{{- range $key := $missing -}}
+{{- $f := get $fixes $key -}}
+{{- $errs = append $errs (printf "%s is empty, so %s would be generated, but this render cannot read the cluster (helm template, as Argo CD runs it, or a client-side dry run): every render would make a new one and the pods would disagree. Set %s, or name an existing Secret in %s; or accept a generated value with global.secrets.allowGenerated=true and keep it as docs/gitops.md shows" (index $f 1) (index $f 0) (index $f 1) (index $f 2)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $errs -}}
+{{- end -}}

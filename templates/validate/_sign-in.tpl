@@ -115,6 +115,8 @@ Params: . the umbrella context.
 {{- $host := toString (.Values.global.host | default "") -}}
 {{- if not $host -}}
 {{- $errs = append $errs "global.host is required: set it to the public host name of Backstage, e.g. --set global.host=backstage.example.com" -}}
+{{- else if regexMatch "^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/:]+(:[0-9]+)?/[^/]" $host -}}
+{{- $errs = append $errs (printf "global.host=%q has a path: a sub-path install is not supported (Backstage's app.baseUrl, the login redirect URI and the session cookie are at the root of global.host); give the host name only, e.g. %s, and serve Backstage at the root of a host name of its own" $host (regexReplaceAll "^([a-zA-Z][a-zA-Z0-9+.-]*://)?([^/:]+)(:[0-9]+)?/.*$" $host "${2}${3}")) -}}
 {{- else if not (regexMatch "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$" $host) -}}
 {{- $errs = append $errs (printf "global.host=%q is not a host name: give only the host (and optional :port), without scheme or path, e.g. backstage.example.com" $host) -}}
 {{- else -}}

@@ -11,15 +11,14 @@ const REDIS = { type: 'redis', redis: { url: 'redis://redis-master.redis.svc:637
 const cm = (m: Awaited<ReturnType<typeof render>>) => m.configMap('backstage-oauth2-proxy').data!;
 
 describe('oauth2-proxy cost options', () => {
-  it('defaults: cookie sessions, request logging on, GOGC 400 within GOMEMLIMIT 96MiB; the Redis password ref is optional and points at no key', async () => {
+  it('defaults: cookie sessions, request logging on, GOGC 400 within GOMEMLIMIT 96MiB; no Redis password reference (nothing the cluster must hold)', async () => {
     const m = await render();
     const data = cm(m);
     for (const k of ['OAUTH2_PROXY_SESSION_STORE_TYPE', 'OAUTH2_PROXY_REDIS_CONNECTION_URL', 'OAUTH2_PROXY_REQUEST_LOGGING']) expect(data[k], k).toBeUndefined();
     expect(data).toMatchObject({ GOGC: '400', GOMEMLIMIT: '96MiB' });
     // the soft limit stays below the sidecar's memory limit
     expect(m.sidecar().resources!.limits!.memory).toBe('128Mi');
-    const e = m.sidecar().env!.find((x) => x.name === 'OAUTH2_PROXY_REDIS_PASSWORD')!;
-    expect(e.valueFrom!.secretKeyRef).toEqual({ name: 'backstage-oauth2-proxy', key: 'redis-password', optional: true });
+    expect(m.sidecar().env!.map((x) => x.name)).not.toContain('OAUTH2_PROXY_REDIS_PASSWORD');
     expect(m.secretData('backstage-oauth2-proxy')['redis-password']).toBeUndefined();
     expect(m.networkPolicies().map((p) => p.metadata!.name)).not.toContain('backstage-redis');
   });
@@ -81,7 +80,7 @@ describe('oauth2-proxy cost options', () => {
     const m = await render();
     const sidecar = structuredClone(m.sidecar()) as any;
     const others = m.deployment().spec!.template.spec!.containers.filter((c) => c.name !== 'oauth2-proxy' && c.name !== 'backstage-backend');
-    sidecar.env.find((e: any) => e.name === 'OAUTH2_PROXY_REDIS_PASSWORD').valueFrom.secretKeyRef.name = 'elsewhere';
+    sidecar.env.push({ name: 'OAUTH2_PROXY_REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'elsewhere', key: 'redis-password' } } });
     const err = await renderError({ values: { global: { oauth2Proxy: { sessionStore: REDIS } }, backstage: { backstage: { extraContainers: [sidecar, ...others] } } } });
     // The sidecar is the chart's: a copy with another Secret reference is refused as a whole.
     expect(err).toMatch(/backstage\.backstage\.extraContainers is built by the chart \(templates\/_pod\.tpl\), but your values replace it \(oauth2-proxy\): .*under global\.extraContainers/);
