@@ -1,6 +1,7 @@
 /**
- * npm run up -- [--values values/kind.yaml] [--context <ctx> --yes] [--namespace backstage] [--subchart real|auto|standin]
- *               [--release backstage] [--cluster backstage-keycloak] [--skip-build (reuse built images)] [--timeout 10m]
+ * npm run up -- [--values values/kind.yaml [--values more.yaml]...] [--context <ctx> --yes] [--namespace backstage]
+ *               [--subchart real|auto|standin] [--release backstage] [--cluster backstage-keycloak]
+ *               [--workers 0] [--skip-build (reuse built images)] [--timeout 10m]
  *
  * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
  * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
@@ -13,6 +14,9 @@
  * credentials. --subchart auto|real|standin (default real): offline, `auto` falls back to this
  * project's stand-in of the upstream chart, which it says loudly (local kind only; the stand-in
  * is never pushed anywhere but the local registry).
+ * --workers N adds N worker nodes to a new cluster (the control plane then runs no workloads), e.g.
+ * `--workers 2 --values values/kind.yaml --values values/production.yaml` for two replicas spread
+ * over two nodes. Several --values files apply in order, as with helm.
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
  * A failed first install is rolled back, so nothing half-installed is left.
@@ -43,11 +47,13 @@ interface Step {
 
 async function main(): Promise<void> {
   const a = parseArgv(process.argv.slice(2), {
-    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart'],
+    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart', 'workers'],
     boolean: ['yes', 'skip-build'],
     camelCase: true,
   });
-  const valuesFile = path.resolve(String(a.values ?? path.join(repoRoot, 'values', 'kind.yaml')));
+  const valuesFiles = (a.values === undefined ? [path.join(repoRoot, 'values', 'kind.yaml')] : [a.values].flat().map(String)).map((f) => path.resolve(f));
+  const workers = Number(a.workers ?? 0);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 5) throw new Error(`--workers ${String(a.workers)}: a whole number from 0 to 5`);
   const namespace = String(a.namespace ?? 'backstage');
   const release = String(a.release ?? 'backstage');
   const cluster = String(a.cluster ?? 'backstage-keycloak');
@@ -66,7 +72,7 @@ async function main(): Promise<void> {
     console.log(`    done in ${elapsed(s)} (total ${elapsed(t0)})`);
     return r;
   };
-  if (!existsSync(valuesFile)) throw new Error(`values file ${valuesFile} does not exist (--values)`);
+  for (const f of valuesFiles) if (!existsSync(f)) throw new Error(`values file ${f} does not exist (--values)`);
 
   const tools = await step('check tools (docker, helm)', async () => {
     const missing: string[] = [];
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
   if (!existing) {
     context = `kind-${cluster}`;
     // Offline node image, pod network, registry wiring, readiness: scripts/kind/cluster.ts.
-    await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, log: (l) => console.log(`    ${l}`) }));
+    await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, workers, log: (l) => console.log(`    ${l}`) }));
     await step('images: build (missing or --skip-build unset) and push to localhost:5001', async () => {
       const log = (l: string) => console.log(`    ${l}`);
       const missing: ImageName[] = [];
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
   await step(`helm upgrade --install ${release} (namespace ${namespace}, --wait ${timeout})`, async () => {
     const helmMajor = parseVersion((await $({ quiet: true })`${tools.helm} version --template {{.Version}}`).stdout)?.[0] ?? 4;
     const rollback = helmMajor >= 4 ? '--rollback-on-failure' : '--atomic';
-    const args = ['upgrade', '--install', release, chart.ref, ...chart.flags, '--namespace', namespace, '--create-namespace', '--values', valuesFile, '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
+    const args = ['upgrade', '--install', release, chart.ref, ...chart.flags, '--namespace', namespace, '--create-namespace', ...valuesFiles.flatMap((f) => ['--values', f]), '--wait', '--timeout', timeout, rollback, '--kube-context', kc.getCurrentContext()];
     console.log(`    helm ${args.join(' ')}`);
     const res = await $({ nothrow: true, stdio: ['inherit', 'inherit', 'pipe'] })`${tools.helm} ${args}`;
     if (!res.ok) {
@@ -136,7 +142,10 @@ async function main(): Promise<void> {
     return c;
   });
 
-  const values = parseYaml(await readFile(valuesFile, 'utf8')) as { global?: { host?: string; allowInsecureHttp?: boolean; keycloak?: { issuerUrl?: string } } };
+  type Shown = { global?: { host?: string; allowInsecureHttp?: boolean; keycloak?: { issuerUrl?: string } } };
+  const docs = await Promise.all(valuesFiles.map(async (f) => (parseYaml(await readFile(f, 'utf8')) ?? {}) as Shown));
+  const last = <T>(pick: (d: Shown) => T | undefined): T | undefined => docs.map(pick).filter((v) => v !== undefined).at(-1);
+  const values: Shown = { global: { host: last((d) => d.global?.host), allowInsecureHttp: last((d) => d.global?.allowInsecureHttp), keycloak: { issuerUrl: last((d) => d.global?.keycloak?.issuerUrl) } } };
   const scheme = values.global?.allowInsecureHttp ? 'http' : 'https';
   console.log('\nTimes:');
   for (const s of steps) console.log(`  ${s.name.padEnd(70)} ${(s.ms / 1000).toFixed(1)}s`);

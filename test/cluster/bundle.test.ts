@@ -307,12 +307,13 @@ function connectFromBackstage(pod: k8s.V1Pod, host: string, port: number): strin
 }
 
 /**
- * A TCP connection from the kind node itself (host network: kube-router lets a pod's own node in,
- * as the kubelet's probes need): true when it opens, whatever is answered on it. The control that
- * makes "refused from a pod" mean "refused by the NetworkPolicy", not "nothing listens".
+ * A TCP connection from the kind node that runs `pod` (host network: kube-router lets a pod's own
+ * node in, as the kubelet's probes need): true when it opens, whatever is answered on it. The
+ * control that makes "refused from a pod" mean "refused by the NetworkPolicy", not "nothing
+ * listens". (In kind a node's name is its container's.)
  */
-function opensFromNode(url: string): boolean {
-  const r = spawnSync('docker', ['exec', cluster.nodeContainer, 'curl', '-sk', '-o', '/dev/null', '--max-time', '5', url], { encoding: 'utf8', timeout: 30_000 });
+function opensFromNode(pod: k8s.V1Pod | undefined, url: string): boolean {
+  const r = spawnSync('docker', ['exec', pod?.spec?.nodeName ?? cluster.nodeContainer, 'curl', '-sk', '-o', '/dev/null', '--max-time', '5', url], { encoding: 'utf8', timeout: 30_000 });
   // 0: an answer; 52: empty reply; 56: reset after connecting (PostgreSQL closes on HTTP). 7: refused, 28: timeout.
   return [0, 52, 56].includes(r.status ?? -1);
 }
@@ -328,8 +329,9 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
   });
 
   it("the proxy's metrics port is closed to other pods (networkPolicy.metricsFrom empty)", async () => {
-    const ip = (await backstagePod()).status!.podIP!;
-    expect(opensFromNode(`http://${ip}:44180/metrics`), 'oauth2-proxy serves metrics on the pod address').toBe(true);
+    const pod = await backstagePod();
+    const ip = pod.status!.podIP!;
+    expect(opensFromNode(pod, `http://${ip}:44180/metrics`), 'oauth2-proxy serves metrics on the pod address').toBe(true);
     const metrics = await probes.run('np-metrics', ['get', `http://${ip}:44180/metrics`, '3s', '3']);
     expect(metrics.ok, metrics.log).toBe(false);
     expect(metrics.log).toMatch(DENIED);
@@ -339,7 +341,7 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
     await backstagePod();
     const pg = (await core.listNamespacedPod({ namespace: NS, labelSelector: `app.kubernetes.io/name=postgres-dev,app.kubernetes.io/instance=${RELEASE}` })).items.find((p) => p.status?.podIP)!;
     // Without the policy the connection opens and PostgreSQL closes it on the HTTP request (EOF/malformed answer).
-    expect(opensFromNode(`http://${pg.status!.podIP!}:5432/`), 'PostgreSQL listens on the pod address').toBe(true);
+    expect(opensFromNode(pg, `http://${pg.status!.podIP!}:5432/`), 'PostgreSQL listens on the pod address').toBe(true);
     const db = await probes.run('np-postgres', ['get', `http://${pg.status!.podIP!}:5432/`, '3s', '2']);
     expect(db.ok, db.log).toBe(false);
     expect(db.log).toMatch(DENIED);
@@ -349,7 +351,7 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
     const pod = await backstagePod();
     expect(connectFromBackstage(pod, `${RELEASE}-keycloak-dev`, 8080)).toBe('connected');
     const api = (await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' })).spec!.clusterIP!;
-    expect(opensFromNode(`https://${api}:443/`), 'the API answers on its Service address').toBe(true);
+    expect(opensFromNode(undefined, `https://${api}:443/`), 'the API answers on its Service address').toBe(true);
     expect(connectFromBackstage(pod, api, 443)).toMatch(/^(timeout|error ECONNREFUSED)$/);
   });
 });
@@ -373,9 +375,10 @@ describe('upgrades and failures', () => {
     expect(await identityOf(jar)).toBe('user:default/alice');
     const pod = await backstagePod();
     const restarts = pod.status!.containerStatuses!.find((c) => c.name === 'oauth2-proxy')!.restartCount;
-    const id = execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'ps', '--name', '^oauth2-proxy$', '--label', `io.kubernetes.pod.name=${pod.metadata!.name}`, '-q']).toString().trim();
+    const node = pod.spec!.nodeName!;
+    const id = execFileSync('docker', ['exec', node, 'crictl', 'ps', '--name', '^oauth2-proxy$', '--label', `io.kubernetes.pod.name=${pod.metadata!.name}`, '-q']).toString().trim();
     expect(id).toMatch(/^[a-f0-9]+$/);
-    execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'stop', '--timeout', '0', id]);
+    execFileSync('docker', ['exec', node, 'crictl', 'stop', '--timeout', '0', id]);
     await poll('oauth2-proxy to be restarted and Ready', async () => {
       const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: NS });
       const s = p.status?.containerStatuses?.find((c) => c.name === 'oauth2-proxy');

@@ -25,6 +25,8 @@ export interface ProvidedCluster {
   context: string;
   kubeconfigPath: string;
   nodeContainer: string;
+  /** Every node's container (control plane first); a node's name is its container's. */
+  nodes: string[];
   image: string;
   createMs: number;
   reused: boolean;
@@ -59,13 +61,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = path.join(kindCacheDir(), 'test');
   mkdirSync(dir, { recursive: true });
   const kubeconfigPath = path.join(dir, `kubeconfig-${CLUSTER_NAME}`);
-  const c = await createCluster({ log, kubeconfig: kubeconfigPath, image });
+  // A control plane and two workers (BK_KIND_WORKERS): drains, spread and two replicas need nodes.
+  const workers = Number(process.env.BK_KIND_WORKERS ?? 2);
+  const c = await createCluster({ log, kubeconfig: kubeconfigPath, image, workers });
   log(`cluster ${c.name} ${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}; setup took ${seconds(Date.now() - t0)}`);
   project.provide('cluster', {
     name: c.name,
     context: c.context,
     kubeconfigPath,
     nodeContainer: c.nodeContainer,
+    nodes: c.nodes,
     image: c.image,
     createMs: c.createMs,
     reused: c.reused,
