@@ -52,8 +52,8 @@ async function main(): Promise<void> {
     camelCase: true,
   });
   const valuesFiles = (a.values === undefined ? [path.join(repoRoot, 'values', 'kind.yaml')] : [a.values].flat().map(String)).map((f) => path.resolve(f));
-  const workers = Number(a.workers ?? 0);
-  if (!Number.isInteger(workers) || workers < 0 || workers > 5) throw new Error(`--workers ${String(a.workers)}: a whole number from 0 to 5`);
+  const workers = a.workers === undefined ? undefined : Number(a.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 5)) throw new Error(`--workers ${String(a.workers)}: a whole number from 0 to 5`);
   const namespace = String(a.namespace ?? 'backstage');
   const release = String(a.release ?? 'backstage');
   const cluster = String(a.cluster ?? 'backstage-keycloak');

@@ -53,6 +53,7 @@ export interface ClusterOptions {
    * Worker nodes besides the control plane (default 0: one node that runs everything). With
    * workers the control plane keeps its NoSchedule taint, so workloads run on the workers: what a
    * production cluster looks like to drains and topology spread (values/production.yaml).
+   * Unset, an existing cluster is reused whatever its node count.
    */
   workers?: number;
 }
@@ -188,7 +189,7 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
     // kind cluster of that name, created on purpose. Only the registry wiring is (re)applied.
     const nodes = await clusterNodes(name);
     const want = 1 + (opts.workers ?? 0);
-    if (nodes.length !== want) {
+    if (opts.workers !== undefined && nodes.length !== want) {
       throw new Error(`the kind cluster "${name}" already exists with ${nodes.length} node(s), not the ${want} requested (${opts.workers ?? 0} worker(s)). Delete it with \`npm run down -- --cluster ${name}\` and retry.`);
     }
     log(`    reusing the existing kind cluster "${name}" (node image ${existing.image}, ${nodes.length} node(s))`);
