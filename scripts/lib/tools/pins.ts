@@ -83,6 +83,11 @@ function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpe
 // ---- end control plane versions --------------------------------------------------------------
 
 // ---- image pipeline: the local OCI registry --------------------------------------------------
+// Debian base of every image and of the kind node: the suite `bookworm` (scripts/images/debian.ts),
+// no point release pinned: each rootfs is dist-upgraded from the mirror when it is built (cached by
+// its inputs; `npm run images -- build --refresh-base` rebuilds). Checked 2026-12-07: the mirror
+// serves 12.15 and the cached images carry 12.15; bookworm is now oldstable (trixie would be a new
+// major, not a patch).
 // registry: the CNCF `distribution` OCI registry (github.com/distribution/distribution/v3
 // cmd/registry), pinned by tools/registry/go.mod; it serves the local registry on 127.0.0.1:5001
 // that the images and the packaged chart are pushed to (scripts/images/).
