@@ -6,14 +6,14 @@
  * The one release command; the GitHub release workflow runs it and nothing else. See HELP below
  * and scripts/release/publish.ts for what it does, in order.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgv } from 'zx';
 import { DEFAULT_REGISTRY } from './images/catalog.ts';
 import { repoRoot } from './lib/paths.ts';
-import { GITHUB_OIDC_ISSUER, verify, verifySbom, type Signer, type Verifier } from './release/cosign.ts';
+import { GITHUB_OIDC_ISSUER, type Signer, type Verifier } from './release/cosign.ts';
 import { IMAGE_VALUES, type ChartImage } from './release/pin.ts';
-import { formatManifest, release, RELEASE_IMAGES, type ReleaseManifest } from './release/publish.ts';
+import { formatManifest, release, RELEASE_IMAGES } from './release/publish.ts';
+import { verifyRelease } from './release/verify.ts';
 
 const HELP = `npm run release -- [options]
 
@@ -73,25 +73,9 @@ function parseImages(v: unknown): ChartImage[] | undefined {
 }
 
 async function verifyCommand(manifestFile: string, key: string | undefined): Promise<void> {
-  const m = JSON.parse(await readFile(manifestFile, 'utf8')) as ReleaseManifest;
-  const v: Verifier = key ? { kind: 'key', publicKey: key } : m.verify.kind === 'key' ? { kind: 'key', publicKey: path.join(path.dirname(manifestFile), 'cosign.pub') } : m.verify;
-  let failed = 0;
-  for (const a of [m.chart, ...m.images]) {
-    for (const [what, fn] of [
-      ['signature', () => verify(a.ref, v)],
-      ['SBOM attestation', () => verifySbom(a.ref, v)],
-    ] as const) {
-      try {
-        await fn();
-        console.log(`ok      ${what.padEnd(16)} ${a.ref}`);
-      } catch (e) {
-        failed++;
-        console.log(`FAILED  ${what.padEnd(16)} ${a.ref}\n        ${(e as Error).message}`);
-      }
-    }
-  }
-  if (failed) {
-    console.error(`release verify: ${failed} check(s) failed: do not install this release`);
+  const { failed } = await verifyRelease(manifestFile, key, (l) => console.log(l));
+  if (failed.length) {
+    console.error(`release verify: ${failed.length} check(s) failed: do not install this release`);
     process.exitCode = 1;
   }
 }

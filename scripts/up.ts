@@ -2,6 +2,7 @@
  * npm run up -- [--values values/kind.yaml [--values more.yaml]...] [--context <ctx> --yes] [--namespace backstage]
  *               [--subchart real|auto|standin] [--release backstage] [--cluster backstage-keycloak]
  *               [--workers 0] [--skip-build (reuse built images)] [--timeout 10m]
+ *               [--from-release out/release/release.json [--key cosign.pub]]
  *
  * From nothing to a verified login on kind: checks docker (starting Debian's dockerd if needed) and
  * helm; creates (or reuses) the kind cluster from dev/kind/cluster.yaml on the offline node image
@@ -17,6 +18,10 @@
  * --workers N adds N worker nodes to a new cluster (the control plane then runs no workloads), e.g.
  * `--workers 2 --values values/kind.yaml --values values/production.yaml` for two replicas spread
  * over two nodes. Several --values files apply in order, as with helm.
+ * --from-release installs a published release the careful way: `cosign verify` of the chart and of
+ * every image it pins, and of their SBOM attestations (with --key, else the release's own public
+ * key or keyless identity), then `helm upgrade --install` of the chart at its digest; nothing is
+ * built, packaged or pushed, and a failed check installs nothing (npm run release makes one).
  * With --context it installs into that existing cluster instead (refused unless it is kind or
  * --yes is given); no cluster is created and no image is loaded.
  * A failed first install is rolled back, so nothing half-installed is left.
@@ -28,6 +33,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { resolveBackstageChart, type SubchartMode } from './lib/chart/assemble.ts';
+import { verifyRelease } from './release/verify.ts';
 import { DEV_USERS } from './lib/dev-credentials.ts';
 import { elapsed, guardContext, loadKubeConfig } from './lib/kube/client.ts';
 import { ensureTool, parseVersion } from './lib/tools/index.ts';
@@ -47,7 +53,7 @@ interface Step {
 
 async function main(): Promise<void> {
   const a = parseArgv(process.argv.slice(2), {
-    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart', 'workers'],
+    string: ['values', 'context', 'namespace', 'release', 'cluster', 'timeout', 'kubeconfig', 'subchart', 'workers', 'from-release', 'key'],
     boolean: ['yes', 'skip-build'],
     camelCase: true,
   });
@@ -59,6 +65,8 @@ async function main(): Promise<void> {
   const cluster = String(a.cluster ?? 'backstage-keycloak');
   const timeout = String(a.timeout ?? '10m');
   const existing = a.context !== undefined;
+  const fromRelease = a.fromRelease === undefined ? undefined : path.resolve(String(a.fromRelease));
+  if (fromRelease && !existsSync(fromRelease)) throw new Error(`--from-release ${fromRelease} does not exist (npm run release writes out/release/release.json)`);
   const subchart = String(a.subchart ?? process.env.BK_SUBCHART ?? 'real') as SubchartMode;
   if (!['auto', 'real', 'standin'].includes(subchart)) throw new Error(`--subchart ${subchart}: use real (default), auto or standin`);
   if (existing && subchart !== 'real') throw new Error(`--subchart ${subchart} is for the local kind cluster only: an existing cluster gets the real upstream chart (helm dependency build)`);
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
     context = `kind-${cluster}`;
     // Offline node image, pod network, registry wiring, readiness: scripts/kind/cluster.ts.
     await step(`kind cluster ${cluster}`, () => createCluster({ name: cluster, workers, log: (l) => console.log(`    ${l}`) }));
-    await step('images: build (missing or --skip-build unset) and push to localhost:5001', async () => {
+    if (!fromRelease) await step('images: build (missing or --skip-build unset) and push to localhost:5001', async () => {
       const log = (l: string) => console.log(`    ${l}`);
       const missing: ImageName[] = [];
       for (const n of CHART_IMAGES) if (!a.skipBuild || !(await inspectImage(await imageRef(n)))) missing.push(n);
@@ -109,7 +117,15 @@ async function main(): Promise<void> {
   // Where the chart comes from: for kind, the packaged chart in the local OCI registry (what users
   // install from a registry); for an existing cluster, this directory with the real upstream chart.
   let chart: { ref: string; version: string; flags: string[] };
-  if (!existing) {
+  if (fromRelease) {
+    chart = await step('release: cosign verify of the chart and every image (signatures, SBOM attestations)', async () => {
+      const { manifest, failed } = await verifyRelease(fromRelease, a.key === undefined ? undefined : path.resolve(String(a.key)), (l) => console.log(`    ${l}`));
+      if (failed.length) throw new Error(`refusing to install: ${failed.length} check(s) of ${fromRelease} failed:\n  - ${failed.join('\n  - ')}`);
+      const local = manifest.chart.helmRef.startsWith('oci://localhost') || manifest.chart.helmRef.startsWith('oci://127.0.0.1');
+      console.log(`    verified: the chart ${manifest.chart.helmRef} and ${manifest.images.length} image(s) pinned by digest`);
+      return { ref: manifest.chart.helmRef, version: manifest.chart.version, flags: local ? ['--plain-http'] : [] };
+    });
+  } else if (!existing) {
     chart = await step('chart: helm package + helm push to oci://localhost:5001/charts', async () => {
       const pushed = await pushChart('localhost:5001', { mode: subchart, log: (l) => console.log(`    ${l}`) });
       console.log(`    ${pushed.ref}:${pushed.chart.version} ${pushed.digest} (${pushed.chart.subchart})`);

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     console.log(`    Ready after ${(await waitSettled(r, t0)).toFixed(0)} s`);
     const session = await signIn(r, DEV_USERS.alice);
     await registerLocation(r, session, 'https://catalog.invalid/bench-upgrade/catalog-info.yaml');
-    const ctx: EventContext = { r, session, current: { ref: pushed.ref, flags: ['--version', pushed.chart.version, '--plain-http'] }, sets: [] };
+    const ctx: EventContext = { r, session, current: { ref: pushed.ref, flags: ['--version', pushed.chart.version, '--plain-http'], version: pushed.chart.version }, sets: [] };
     const rows: string[][] = [];
     for (const ev of PRODUCTION_EVENTS) {
       console.log(`==> ${ev.id}. ${ev.name}`);

@@ -21,7 +21,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, request } from '../../scripts/lib/http.ts';
@@ -48,7 +48,6 @@ const log = (l: string): void => void process.stderr.write(`[bundle] ${l}\n`);
 
 let helm = '';
 let chartRef = '';
-let chartVersion = '';
 let upOutput = '';
 const probes = new ProbePods(kc, cluster.name, `bk-probe-${Date.now().toString(36)}`, log);
 
@@ -70,7 +69,7 @@ async function backstagePod(): Promise<k8s.V1Pod> {
 }
 
 async function helmUpgrade(extra: string[]): Promise<void> {
-  const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('upgrade', RELEASE, chartRef, '--version', chartVersion, '--plain-http', '-n', NS, '-f', KIND_VALUES, '--wait', '--timeout', '8m', ...extra)}`;
+  const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('upgrade', RELEASE, chartRef, '--plain-http', '-n', NS, '-f', KIND_VALUES, '--wait', '--timeout', '8m', ...extra)}`;
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
@@ -84,14 +83,16 @@ beforeAll(async () => {
   // `npm run up` as a user runs it: it reuses the tier's cluster (same name), builds what is
   // missing, pushes the images and the packaged chart to localhost:5001, installs from there, verifies.
   const t0 = Date.now();
-  const up = await $({ cwd: repoRoot, env, nothrow: true, quiet: true, timeout: '20m' })`${node} ${script('up')} --subchart ${process.env.BK_SUBCHART ?? 'auto'} --skip-build`;
+  // The tier's release (global setup: npm run release into localhost:5001): up verifies it with
+  // cosign and installs the chart at its digest, the images it pins by digest.
+  const release = inject('release');
+  const up = await $({ cwd: repoRoot, env, nothrow: true, quiet: true, timeout: '20m' })`${node} ${script('up')} --skip-build --from-release ${release.manifest} --key ${release.publicKey}`;
   upOutput = `${up.stdout}\n${up.stderr}`;
   log(`npm run up exited ${up.exitCode} after ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   if (up.exitCode !== 0) throw new Error(`npm run up failed (exit ${up.exitCode}):\n${upOutput.slice(-6000)}`);
   const m = /installed (oci:\/\/\S+) version (\S+)/.exec(upOutput);
   if (!m) throw new Error(`npm run up did not say which chart it installed:\n${upOutput.slice(-3000)}`);
   chartRef = m[1]!;
-  chartVersion = m[2]!;
   await probes.setup();
 }, 1_500_000);
 
@@ -102,8 +103,13 @@ afterAll(async () => {
 });
 
 describe('npm run up and verify on the offline kind cluster', () => {
-  it('up printed each step with its time, installed the chart from the local OCI registry and verify passed', () => {
-    expect(chartRef).toBe('oci://localhost:5001/charts/backstage-keycloak');
+  it('up verified the release (chart and every image: signature and SBOM attestation), installed the chart at its digest, and verify passed', async () => {
+    expect(chartRef).toMatch(/^oci:\/\/localhost:5001\/charts\/backstage-keycloak@sha256:[0-9a-f]{64}$/);
+    expect(upOutput).toMatch(/ok {6}signature {8}localhost:5001\/charts\/backstage-keycloak@sha256:/);
+    expect(upOutput.match(/^ {4}ok {6}SBOM attestation/gm)?.length).toBeGreaterThanOrEqual(6);
+    // Every pod runs an image by digest (the chart the release pinned).
+    const pods = (await core.listNamespacedPod({ namespace: NS })).items;
+    for (const c of pods.flatMap((p) => [...p.spec!.containers, ...(p.spec!.initContainers ?? [])])) expect(c.image, c.name).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(upOutput).toMatch(/done in \d/);
     expect(upOutput).not.toMatch(/verify FAILED/);
     expect(upOutput).toContain(PUBLIC_URL);

@@ -19,6 +19,7 @@ import { ensureDocker } from '../../scripts/kind/docker.ts';
 import { ensureNodeImage, planNodeImage } from '../../scripts/kind/node-image.ts';
 import { imageInputs, kindCacheDir, seconds } from '../../scripts/kind/util.ts';
 import { readHostSysctls, sysctlChanges } from './sysctls.ts';
+import { publishRelease } from './release.ts';
 
 export interface ProvidedCluster {
   name: string;
@@ -34,9 +35,20 @@ export interface ProvidedCluster {
   sysctlsBefore: Record<string, string>;
 }
 
+/** The release every install of the tier comes from (issue 21): npm run release into localhost:5001. */
+export interface ProvidedRelease {
+  /** release.json (the chart and the images by digest, their signatures and SBOM attestations). */
+  manifest: string;
+  /** The public key the release was signed for. */
+  publicKey: string;
+  /** oci://localhost:5001/charts/backstage-keycloak@sha256:... */
+  chartRef: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     cluster: ProvidedCluster;
+    release: ProvidedRelease;
   }
 }
 
@@ -65,6 +77,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const workers = Number(process.env.BK_KIND_WORKERS ?? 2);
   const c = await createCluster({ log, kubeconfig: kubeconfigPath, image, workers });
   log(`cluster ${c.name} ${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}; setup took ${seconds(Date.now() - t0)}`);
+  // Every install of the tier comes from a verified, digest-pinned release in the local registry:
+  // `npm run release` as a maintainer runs it, signed with a key pair made for this run.
+  const release = await publishRelease(dir, log);
+  project.provide('release', release);
   project.provide('cluster', {
     name: c.name,
     context: c.context,

@@ -18,22 +18,22 @@
  * Only 127.0.0.1 port mappings and the cluster's own nodes and pods are contacted.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
-import { CHART_IMAGES } from '../../scripts/images/catalog.ts';
-import { pushChart, pushImages, registryUp } from '../../scripts/images/registry.ts';
+import { registryUp } from '../../scripts/images/registry.ts';
 import { formatTraffic } from '../../scripts/lib/bench/traffic.ts';
 import {
   backstagePods, type EventContext, type EventResult, type HaRelease, locationExists, PRODUCTION_EVENTS, registerLocation, restarts, runEvent, type Session, signIn, uncordon, upgrade, waitSettled, whoIs,
 } from '../../scripts/lib/bench/upgrade.ts';
-import type { SubchartMode } from '../../scripts/lib/chart/assemble.ts';
 import { packageChartAt, PREVIOUS_CHART_COMMIT } from '../../scripts/lib/chart/history.ts';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import type { ReleaseManifest } from '../../scripts/release/publish.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
 import { clusterApi } from './kube.ts';
@@ -45,7 +45,7 @@ const VALUES = ['kind.yaml', 'production.yaml', 'kind-ha.yaml'].map((f) => path.
 const log = (l: string): void => void process.stderr.write(`[ha] ${l}\n`);
 
 let r: HaRelease;
-let current: { ref: string; flags: string[] };
+let current: { ref: string; flags: string[]; version: string };
 let tmp = '';
 let session: Session;
 let locationId = '';
@@ -70,11 +70,10 @@ beforeAll(async () => {
   for (const pvc of (await core.listNamespacedPersistentVolumeClaim({ namespace: NS }).catch(() => ({ items: [] as k8s.V1PersistentVolumeClaim[] }))).items) {
     await core.deleteNamespacedPersistentVolumeClaim({ name: pvc.metadata!.name!, namespace: NS });
   }
-  // The images and this chart in the local registry, as `npm run up` puts them there.
+  // This chart: the tier's verified, digest-pinned release in the local registry (global setup).
   await registryUp({ log });
-  await pushImages(CHART_IMAGES, 'localhost:5001', log);
-  const pushed = await pushChart('localhost:5001', { mode: (process.env.BK_SUBCHART as SubchartMode | undefined) ?? 'auto', log });
-  current = { ref: pushed.ref, flags: ['--version', pushed.chart.version, '--plain-http'] };
+  const release = JSON.parse(readFileSync(inject('release').manifest, 'utf8')) as ReleaseManifest;
+  current = { ref: release.chart.helmRef, flags: ['--plain-http'], version: release.chart.version };
   // The previous chart, from git history, installed with the same values: two replicas at once.
   tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-ha-'));
   const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, tmp, log);

@@ -242,8 +242,8 @@ export async function restarts(r: HaRelease): Promise<Record<string, number>> {
 export interface EventContext {
   r: HaRelease;
   session: Session;
-  /** This chart (the one under test), as an oci:// reference with its flags. */
-  current: { ref: string; flags: string[] };
+  /** This chart (the one under test): an oci:// reference (at its digest, or with --version in flags), its version. */
+  current: { ref: string; flags: string[]; version: string };
   /** --set of the upgrades so far (each event keeps the earlier ones). */
   sets: string[];
   /** The revision before event b (event d rolls back to it). */
@@ -279,8 +279,7 @@ export const PRODUCTION_EVENTS: ProductionEvent[] = [
       const from = await chartOf();
       await upgrade(ctx.r, ctx.current, ctx.sets);
       const to = await chartOf();
-      const version = ctx.current.flags[ctx.current.flags.indexOf('--version') + 1];
-      return { detail: `${from} -> ${to}`, facts: { 'the release runs this chart now': from !== to && to.endsWith(`-${version}`) } };
+      return { detail: `${from} -> ${to}`, facts: { 'the release runs this chart now': from !== to && to.endsWith(`-${ctx.current.version}`) } };
     },
   },
   {
