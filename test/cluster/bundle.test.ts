@@ -12,7 +12,8 @@
  *     X-Forwarded-Uri / X-Original-URI / ... header gets a request past the login;
  *   - least privilege: no API token in the pod, the metrics port and postgres-dev closed to other
  *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API;
- *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
+ *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one, and so does a
+ *     bump of global.secretsVersion (the rotation of an external Secret);
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
  *     Keycloak down and back: sign-in works again without a human;
  *   - `helm test` passes.
@@ -372,6 +373,16 @@ describe('upgrades and failures', () => {
     expect(after.filter((n) => !before.includes(n))).toHaveLength(1);
     // Back to the realm's secret (one more rollout), so the sign-in works for the tests that follow.
     await helmUpgrade([]);
+    await backstagePod();
+  });
+
+  it('an external Secret rotated: bumping global.secretsVersion rolls the pods exactly once, the same value again not at all (issue 19)', async () => {
+    const before = await replicaSets();
+    await helmUpgrade(['--set', 'global.secretsVersion=2026-12-07']);
+    const after = await replicaSets();
+    expect(after.filter((n) => !before.includes(n))).toHaveLength(1);
+    await helmUpgrade(['--set', 'global.secretsVersion=2026-12-07']);
+    expect(await replicaSets()).toEqual(after);
     await backstagePod();
   });
 
