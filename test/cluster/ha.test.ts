@@ -33,6 +33,7 @@ import {
 import { packageChartAt, PREVIOUS_CHART_COMMIT } from '../../scripts/lib/chart/history.ts';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import { pinChartImages } from '../../scripts/release/pin.ts';
 import type { ReleaseManifest } from '../../scripts/release/publish.ts';
 import { poll } from '../../scripts/lib/poll.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
@@ -74,9 +75,13 @@ beforeAll(async () => {
   await registryUp({ log });
   const release = JSON.parse(readFileSync(inject('release').manifest, 'utf8')) as ReleaseManifest;
   current = { ref: release.chart.helmRef, flags: ['--plain-http'], version: release.chart.version };
-  // The previous chart, from git history, installed with the same values: two replicas at once.
+  // The previous chart, from git history, pinned by digest as its release would have been (to the
+  // images it shares with this release: the dev Keycloak and PostgreSQL stay as they are, as they
+  // would between two releases that do not change them), installed with the same values: two
+  // replicas at once.
   tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-ha-'));
-  const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, tmp, log);
+  const pins = Object.fromEntries(release.images.map((i) => [i.name, { registry: release.registry, repository: i.repository.slice(release.registry.length + 1), tag: i.tag, digest: i.digest }]));
+  const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, tmp, log, (dir) => pinChartImages(dir, pins));
   const t0 = Date.now();
   await upgrade(r, { ref: previous.file, flags: [] });
   installSeconds = await waitSettled(r, t0);

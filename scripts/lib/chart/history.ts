@@ -24,9 +24,10 @@ const CHART_PATHS = ['Chart.yaml', 'values.yaml', 'values.schema.json', 'templat
 
 /**
  * Packages the chart of `commit` into `outDir` as `<name>-<version>-g<sha7>.tgz` (the version gets
- * a pre-release suffix, so it is never mistaken for the working tree's). Returns the file.
+ * a pre-release suffix, so it is never mistaken for the working tree's). `beforePackage` may edit
+ * the chart directory first, e.g. pin its images by digest as its release did. Returns the file.
  */
-export async function packageChartAt(commit: string, outDir: string, log: (l: string) => void = () => {}): Promise<{ file: string; version: string }> {
+export async function packageChartAt(commit: string, outDir: string, log: (l: string) => void = () => {}, beforePackage?: (dir: string) => Promise<void>): Promise<{ file: string; version: string }> {
   const helm = await ensureTool('helm');
   const sha = (await $({ cwd: repoRoot, quiet: true })`git rev-parse --verify ${`${commit}^{commit}`}`).stdout.trim();
   const listed = (await $({ cwd: repoRoot, quiet: true })`git ls-tree --name-only ${sha}`).stdout.split('\n');
@@ -38,6 +39,7 @@ export async function packageChartAt(commit: string, outDir: string, log: (l: st
     await $({ cwd: repoRoot, quiet: true })`git archive --format=tar ${sha} ${paths} | tar -x -C ${src}`;
     await rename(path.join(src, 'dev', 'standin', 'backstage'), path.join(src, 'charts', 'backstage'));
     await rm(path.join(src, 'dev'), { recursive: true, force: true });
+    await beforePackage?.(src);
     const meta = (await $({ quiet: true })`${helm} show chart ${src}`).stdout;
     const version = `${/^version:\s*(\S+)/m.exec(meta)?.[1] ?? '0.0.0'}-g${sha.slice(0, 7)}`;
     const out = await $({ quiet: true })`${helm} package ${src} --version ${version} --destination ${outDir}`;
