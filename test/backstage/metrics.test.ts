@@ -4,9 +4,11 @@
  * its own answers GET /metrics without a login with Prometheus text carrying Backstage's own
  * OpenTelemetry metrics and the HTTP server request histogram, and serves nothing else.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { BACKSTAGE_DIR, startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
 import { freePort, waitUntil } from '../../scripts/lib/run/process.ts';
 import { rawRequest } from './helpers.ts';
@@ -73,6 +75,17 @@ describe('the metrics listener (BACKSTAGE_METRICS_PORT)', () => {
     const b = total((await scrape()).body, 'http_server_request_duration_count');
     // Backstage's plugins call each other over HTTP now and then; ten scrapes would add ten.
     expect(b - a).toBeLessThan(2);
+  });
+
+  it("every Backstage series the example Grafana dashboard queries is in the scrape, with the labels it groups by", async () => {
+    const dashboard = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'grafana-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    // Selectors `name{...}`: oauth2-proxy's are its own (docs/monitoring.md), the rest Backstage's.
+    const queried = [...new Set(exprs.flatMap((e) => [...e.matchAll(/([a-z_][a-z0-9_]*)\{/g)].map((m) => m[1]!)))].filter((n) => !n.startsWith('oauth2_proxy_'));
+    expect(queried.sort()).toEqual(['catalog_entities_count', 'http_server_request_duration_count']);
+    const body = (await scrape()).body;
+    expect(body).toMatch(/^catalog_entities_count\{[^}]*kind="/m);
+    expect(body).toMatch(/^http_server_request_duration_count\{[^}]*http_response_status_code="/m);
   });
 
   it('serves nothing else: other paths, spellings and methods get 404', async () => {

@@ -39,7 +39,7 @@ function rulesFor(m: Manifest, port: string): V1NetworkPolicyIngressRule[] {
   return backstageIngress(m).filter((r) => (r.ports ?? []).some((p) => p.port === port));
 }
 
-function modeValues(mode: string, extra: object = {}): object {
+function modeValues(mode: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...extra, global: { ...((extra as { global?: object }).global ?? {}), signIn: { mode } } };
 }
 
@@ -150,7 +150,7 @@ describe('backstage.backstage.extraPorts', () => {
 });
 
 describe('refusals name the value and the fix', () => {
-  const cases: { name: string; values: object; message: RegExp }[] = [
+  const cases: { name: string; values: Record<string, unknown>; message: RegExp }[] = [
     {
       name: 'the upstream chart ServiceMonitor (it scrapes the login)',
       values: { backstage: { metrics: { serviceMonitor: { enabled: true } } } },
