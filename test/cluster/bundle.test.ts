@@ -11,7 +11,8 @@
  *   - behind nginx (an ingress stand-in forwarding client headers) with every sender trusted, no
  *     X-Forwarded-Uri / X-Original-URI / ... header gets a request past the login;
  *   - least privilege: no API token in the pod, the metrics port and postgres-dev closed to other
- *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API;
+ *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API; with metrics on, both
+ *     metrics endpoints scraped from the allowed namespace and refused from another;
  *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one, and so does a
  *     bump of global.secretsVersion (the rotation of an external Secret);
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
@@ -343,6 +344,32 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
     expect(metrics.ok, metrics.log).toBe(false);
     expect(metrics.log).toMatch(DENIED);
   });
+
+  it('with global.metrics.enabled, both metrics endpoints are scraped from the namespace networkPolicy.metricsFrom names, and refused from another (issue 19)', async () => {
+    const other = new ProbePods(kc, cluster.name, `bk-probe-other-${Date.now().toString(36)}`, log);
+    await other.setup();
+    try {
+      const from = JSON.stringify([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': probes.namespace } } }]);
+      await helmUpgrade(['--set', 'global.metrics.enabled=true', '--set-json', `networkPolicy.metricsFrom=${from}`]);
+      await backstagePod();
+      const svc = `http://${RELEASE}-metrics.${NS}.svc.cluster.local`;
+      const proxy = await probes.run('scrape-proxy', ['get', `${svc}:44180/metrics`, '5s', '20']);
+      expect(proxy.ok, proxy.log).toBe(true);
+      expect(proxy.log).toMatch(/^oauth2_proxy_\w+/m);
+      const backstage = await probes.run('scrape-backstage', ['get', `${svc}:9464/metrics`, '5s', '20']);
+      expect(backstage.ok, backstage.log).toBe(true);
+      expect(backstage.log).toMatch(/^(catalog_entities_count|http_server_request_duration_count|target_info)\b/m);
+      for (const port of [44180, 9464]) {
+        const denied = await other.run(`scrape-${port}`, ['get', `${svc}:${port}/metrics`, '3s', '2']);
+        expect(denied.ok, denied.log).toBe(false);
+        expect(denied.log).toMatch(DENIED);
+      }
+    } finally {
+      await other.teardown();
+      await helmUpgrade([]);
+      await backstagePod();
+    }
+  }, 600_000);
 
   it('postgres-dev admits only the Backstage pods (Backstage is Ready on it; another pod is refused)', async () => {
     await backstagePod();
