@@ -263,6 +263,21 @@ export interface ProductionEvent {
   after?(ctx: EventContext): Promise<void>;
 }
 
+/** An event that adds `set` to the upgrades so far and upgrades to this chart (after `first`). */
+function upgradeWith(id: string, name: string, set: string, detail: string, first?: (ctx: EventContext) => Promise<void>): ProductionEvent {
+  return {
+    id,
+    name,
+    rolls: true,
+    async run(ctx) {
+      await first?.(ctx);
+      ctx.sets.push(set);
+      await upgrade(ctx.r, ctx.current, ctx.sets);
+      return { detail };
+    },
+  };
+}
+
 /**
  * The events of issue 20 in the order they run on one install (which starts from the previous
  * chart): e first, then a, b, d (back to before b), c, f.
@@ -282,27 +297,10 @@ export const PRODUCTION_EVENTS: ProductionEvent[] = [
       return { detail: `${from} -> ${to}`, facts: { 'the release runs this chart now': from !== to && to.endsWith(`-${ctx.current.version}`) } };
     },
   },
-  {
-    id: 'a',
-    name: "helm upgrade that changes Backstage's configuration",
-    rolls: true,
-    async run(ctx) {
-      ctx.sets.push('backstage.backstage.appConfig.organization.name=Production check');
-      await upgrade(ctx.r, ctx.current, ctx.sets);
-      return { detail: 'appConfig changed' };
-    },
-  },
-  {
-    id: 'b',
-    name: 'helm upgrade that changes the oauth2-proxy settings',
-    rolls: true,
-    async run(ctx) {
-      ctx.revisionBeforeB = await revision(ctx.r);
-      ctx.sets.push('global.oauth2Proxy.extraEnv.OAUTH2_PROXY_FLUSH_INTERVAL=2s');
-      await upgrade(ctx.r, ctx.current, ctx.sets);
-      return { detail: 'an oauth2-proxy setting changed' };
-    },
-  },
+  upgradeWith('a', "helm upgrade that changes Backstage's configuration", 'backstage.backstage.appConfig.organization.name=Production check', 'appConfig changed'),
+  upgradeWith('b', 'helm upgrade that changes the oauth2-proxy settings', 'global.oauth2Proxy.extraEnv.OAUTH2_PROXY_FLUSH_INTERVAL=2s', 'an oauth2-proxy setting changed', async (ctx) => {
+    ctx.revisionBeforeB = await revision(ctx.r);
+  }),
   {
     id: 'd',
     name: 'helm rollback to the previous revision',
