@@ -41,7 +41,7 @@ import { repoRoot } from './lib/paths.ts';
 import { formatChecks } from './lib/kube/verify.ts';
 import { verify } from './verify.ts';
 import { buildImages, CHART_IMAGES, imageRef, type ImageName } from './images/catalog.ts';
-import { pushChart, pushImages, registryUp } from './images/registry.ts';
+import { isLocalRegistry, pushChart, pushImages, registryUp } from './images/registry.ts';
 import { inspectImage } from './images/run.ts';
 import { createCluster } from './kind/cluster.ts';
 import { ensureDocker } from './kind/docker.ts';
@@ -121,9 +121,8 @@ async function main(): Promise<void> {
     chart = await step('release: cosign verify of the chart and every image (signatures, SBOM attestations)', async () => {
       const { manifest, failed } = await verifyRelease(fromRelease, a.key === undefined ? undefined : path.resolve(String(a.key)), (l) => console.log(`    ${l}`));
       if (failed.length) throw new Error(`refusing to install: ${failed.length} check(s) of ${fromRelease} failed:\n  - ${failed.join('\n  - ')}`);
-      const local = manifest.chart.helmRef.startsWith('oci://localhost') || manifest.chart.helmRef.startsWith('oci://127.0.0.1');
       console.log(`    verified: the chart ${manifest.chart.helmRef} and ${manifest.images.length} image(s) pinned by digest`);
-      return { ref: manifest.chart.helmRef, version: manifest.chart.version, flags: local ? ['--plain-http'] : [] };
+      return { ref: manifest.chart.helmRef, version: manifest.chart.version, flags: isLocalRegistry(manifest.registry) ? ['--plain-http'] : [] };
     });
   } else if (!existing) {
     chart = await step('chart: helm package + helm push to oci://localhost:5001/charts', async () => {

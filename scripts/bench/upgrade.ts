@@ -13,14 +13,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { $, argv } from 'zx';
+import { argv } from 'zx';
 import { buildImages, CHART_IMAGES, type ImageName, imageRef } from '../images/catalog.ts';
 import { inspectImage } from '../images/run.ts';
 import { pushChart, pushImages, registryUp } from '../images/registry.ts';
 import { createCluster } from '../kind/cluster.ts';
 import { kindCacheDir } from '../kind/util.ts';
-import { type EventContext, type HaRelease, PRODUCTION_EVENTS, registerLocation, runEvent, signIn, upgrade, waitSettled } from '../lib/bench/upgrade.ts';
-import { packageChartAt, PREVIOUS_CHART_COMMIT } from '../lib/chart/history.ts';
+import { type EventContext, type HaRelease, installPrevious, PRODUCTION_EVENTS, registerLocation, runEvent, signIn, uninstall } from '../lib/bench/upgrade.ts';
+import { PREVIOUS_CHART_COMMIT } from '../lib/chart/history.ts';
 import { DEV_USERS } from '../lib/dev-credentials.ts';
 import { loadKubeConfig } from '../lib/kube/client.ts';
 import { repoRoot } from '../lib/paths.ts';
@@ -49,11 +49,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-bench-upgrade-'));
   try {
     console.log(`==> the previous chart (commit ${PREVIOUS_CHART_COMMIT.slice(0, 7)}), two replicas on a fresh database`);
-    await $({ quiet: true, nothrow: true })`${r.helm} uninstall ${r.release} -n ${r.namespace} --wait --kube-context ${r.context} --kubeconfig ${kubeconfig}`;
-    const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, tmp, log);
-    const t0 = Date.now();
-    await upgrade(r, { ref: previous.file, flags: [] });
-    console.log(`    Ready after ${(await waitSettled(r, t0)).toFixed(0)} s`);
+    console.log(`    Ready after ${(await installPrevious(r, tmp)).readySeconds.toFixed(0)} s`);
     const session = await signIn(r, DEV_USERS.alice);
     await registerLocation(r, session, 'https://catalog.invalid/bench-upgrade/catalog-info.yaml');
     const ctx: EventContext = { r, session, current: { ref: pushed.ref, flags: ['--version', pushed.chart.version, '--plain-http'], version: pushed.chart.version }, sets: [] };
@@ -71,7 +67,7 @@ async function main(): Promise<void> {
     console.log(`\n${line(head)}\n| ${w.map((n) => '-'.repeat(n)).join(' | ')} |\n${rows.map(line).join('\n')}`);
     console.log('\n24 requests/s (the app page and catalog API calls in turn), each on a new connection');
   } finally {
-    if (!argv.keep) await $({ quiet: true, nothrow: true })`${r.helm} uninstall ${r.release} -n ${r.namespace} --wait --kube-context ${r.context} --kubeconfig ${kubeconfig}`;
+    if (!argv.keep) await uninstall(r);
     await rm(tmp, { recursive: true, force: true });
   }
 }

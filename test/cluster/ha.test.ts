@@ -24,13 +24,11 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { $ } from 'zx';
 import { registryUp } from '../../scripts/images/registry.ts';
 import { formatTraffic } from '../../scripts/lib/bench/traffic.ts';
 import {
-  backstagePods, type EventContext, type EventResult, type HaRelease, locationExists, PRODUCTION_EVENTS, registerLocation, restarts, runEvent, type Session, signIn, uncordon, upgrade, waitSettled, whoIs,
+  backstagePods, type EventContext, type EventResult, type HaRelease, installPrevious, locationExists, PRODUCTION_EVENTS, registerLocation, restarts, runEvent, type Session, signIn, uncordon, uninstall, whoIs,
 } from '../../scripts/lib/bench/upgrade.ts';
-import { packageChartAt, PREVIOUS_CHART_COMMIT } from '../../scripts/lib/chart/history.ts';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { pinChartImages } from '../../scripts/release/pin.ts';
@@ -66,25 +64,18 @@ async function expectUnharmed(e: EventResult): Promise<void> {
 
 beforeAll(async () => {
   r = { kc, kubeconfig: cluster.kubeconfigPath, context: cluster.context, helm: await ensureTool('helm'), release: RELEASE, namespace: NS, valuesFiles: VALUES, publicUrl: 'http://backstage.localhost:7007', log };
-  // Another file's release (same NodePorts) and its database go first: this one starts fresh.
-  await $({ quiet: true, nothrow: true })`${r.helm} uninstall ${RELEASE} -n ${NS} --wait --timeout 5m --kube-context ${r.context} --kubeconfig ${r.kubeconfig}`;
-  for (const pvc of (await core.listNamespacedPersistentVolumeClaim({ namespace: NS }).catch(() => ({ items: [] as k8s.V1PersistentVolumeClaim[] }))).items) {
-    await core.deleteNamespacedPersistentVolumeClaim({ name: pvc.metadata!.name!, namespace: NS });
-  }
   // This chart: the tier's verified, digest-pinned release in the local registry (global setup).
   await registryUp({ log });
   const release = JSON.parse(readFileSync(inject('release').manifest, 'utf8')) as ReleaseManifest;
   current = { ref: release.chart.helmRef, flags: ['--plain-http'], version: release.chart.version };
-  // The previous chart, from git history, pinned by digest as its release would have been (to the
-  // images it shares with this release: the dev Keycloak and PostgreSQL stay as they are, as they
-  // would between two releases that do not change them), installed with the same values: two
-  // replicas at once.
+  // Another file's release (same NodePorts) and its database go first: this one starts fresh, from
+  // the previous chart pinned by digest as its release would have been (to the images it shares
+  // with this release: the dev Keycloak and PostgreSQL stay as they are, as they would between two
+  // releases that do not change them), with the same values: two replicas at once.
   tmp = await mkdtemp(path.join(os.tmpdir(), 'bk-ha-'));
   const pins = Object.fromEntries(release.images.map((i) => [i.name, { registry: release.registry, repository: i.repository.slice(release.registry.length + 1), tag: i.tag, digest: i.digest }]));
-  const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, tmp, log, (dir) => pinChartImages(dir, pins));
-  const t0 = Date.now();
-  await upgrade(r, { ref: previous.file, flags: [] });
-  installSeconds = await waitSettled(r, t0);
+  const previous = await installPrevious(r, tmp, (dir) => pinChartImages(dir, pins));
+  installSeconds = previous.readySeconds;
   log(`previous chart ${previous.version} installed, both replicas Ready after ${installSeconds.toFixed(0)} s`);
 }, 1_800_000);
 
@@ -92,7 +83,7 @@ afterAll(async () => {
   const s = results.map((e) => `  ${formatTraffic(e.name, e.traffic, `; Ready after ${e.readySeconds.toFixed(0)} s`)}`).join('\n');
   if (s) log(`events under traffic:\n${s}`);
   for (const n of cluster.nodes) await uncordon(r, n).catch(() => {});
-  if (r) await $({ quiet: true, nothrow: true })`${r.helm} uninstall ${RELEASE} -n ${NS} --wait --timeout 5m --kube-context ${r.context} --kubeconfig ${r.kubeconfig}`;
+  if (r) await uninstall(r);
   if (tmp) await rm(tmp, { recursive: true, force: true });
 }, 600_000);
 

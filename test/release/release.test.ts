@@ -22,6 +22,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { parseManifests } from '../../scripts/lib/chart/assemble.ts';
+import { Release } from '../../scripts/lib/chart/release.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { freePort, startProcess, type Managed } from '../../scripts/lib/run/process.ts';
 import { ensureTool } from '../../scripts/lib/tools/index.ts';
@@ -32,16 +33,6 @@ import { dockerProblem, ensureImages } from '../images/docker.ts';
 
 const problem = await dockerProblem();
 const log = (l: string) => process.stderr.write(`[release-test] ${l}\n`);
-
-/** Every container image of every pod template in a rendered manifest. */
-function renderedImages(text: string): string[] {
-  const images: string[] = [];
-  for (const o of parseManifests(text)) {
-    const spec = (o.kind === 'Pod' ? o.spec : ((o.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec)) as { containers?: { image: string }[]; initContainers?: { image: string }[] } | undefined;
-    for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) images.push(c.image);
-  }
-  return images;
-}
 
 /** The message cosign gave for a refused verification. */
 async function refusal(fn: () => Promise<unknown>): Promise<string> {
@@ -155,7 +146,7 @@ describe.skipIf(!!problem)('npm run release into a local registry, verified like
     // The dev subcharts on too (values/kind.yaml), so every image the chart can run is rendered;
     // global.imageRegistry cleared so the pinned registry shows.
     const out = await $({ quiet: true })`${helm} template backstage ${pulled} --namespace backstage -f ${path.join(repoRoot, 'values', 'kind.yaml')} --set global.imageRegistry=`;
-    return renderedImages(out.stdout);
+    return new Release(parseManifests(out.stdout)).images();
   };
 
   it('helm pull at the verified digest; every image the chart renders is pinned by a digest that was signed', async () => {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import { type CookieJar, request } from '../http.ts';
 import { backstageIdentity, loginThroughProxy } from '../login/proxy.ts';
+import { packageChartAt, PREVIOUS_CHART_COMMIT } from '../chart/history.ts';
 import { poll } from '../poll.ts';
 import { startTraffic, type TrafficResult } from './traffic.ts';
 
@@ -57,6 +58,28 @@ export async function helm(r: HaRelease, args: string[], timeoutMs = 900_000): P
 /** `helm upgrade --install` of `chart` (an oci:// reference with flags, or a .tgz) with the release's values plus `set`. */
 export async function upgrade(r: HaRelease, chart: { ref: string; flags: string[] }, set: string[] = []): Promise<void> {
   await helm(r, ['upgrade', '--install', r.release, chart.ref, ...chart.flags, '-n', r.namespace, '--create-namespace', ...r.valuesFiles.flatMap((f) => ['-f', f]), ...set.flatMap((s) => ['--set', s]), '--wait', '--timeout', '12m']);
+}
+
+/** Uninstalls the release and deletes its claims (a database left behind would not be fresh). */
+export async function uninstall(r: HaRelease): Promise<void> {
+  await $({ quiet: true, nothrow: true })`${r.helm} uninstall ${r.release} -n ${r.namespace} --wait --timeout 5m --kube-context ${r.context} --kubeconfig ${r.kubeconfig}`;
+  const core = r.kc.makeApiClient(k8s.CoreV1Api);
+  const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: r.namespace, labelSelector: `app.kubernetes.io/instance=${r.release}` }).catch(() => ({ items: [] as k8s.V1PersistentVolumeClaim[] }));
+  for (const pvc of claims.items) await core.deleteNamespacedPersistentVolumeClaim({ name: pvc.metadata!.name!, namespace: r.namespace });
+}
+
+/**
+ * The start of the events: the release removed (with its data), then the previous chart
+ * (scripts/lib/chart/history.ts, packaged into `dir`; `beforePackage` may pin its images) installed
+ * with the release's values, every replica started at once on the fresh database. Returns the
+ * chart's version and the seconds until every replica was Ready.
+ */
+export async function installPrevious(r: HaRelease, dir: string, beforePackage?: (chartDir: string) => Promise<void>): Promise<{ version: string; readySeconds: number }> {
+  await uninstall(r);
+  const previous = await packageChartAt(PREVIOUS_CHART_COMMIT, dir, r.log, beforePackage);
+  const t0 = Date.now();
+  await upgrade(r, { ref: previous.file, flags: [] });
+  return { version: previous.version, readySeconds: await waitSettled(r, t0) };
 }
 
 /** The release's revision number now. */
