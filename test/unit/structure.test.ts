@@ -10,6 +10,7 @@
  * Imports of the new rules are read with TypeScript's own pre-processor (static, re-exports,
  * dynamic and type-only imports alike).
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -271,5 +272,27 @@ describe('templates: rooms by concern', () => {
     for (const f of helperFiles().filter((f) => !f.includes(`${path.sep}validate${path.sep}`))) {
       expect(readFileSync(f, 'utf8'), rel(f)).not.toMatch(/define "backstage-keycloak\.(validate|check)\./);
     }
+  });
+});
+
+describe('no unresolved merge', () => {
+  // A conflict resolved in a hurry once left `<<<<<<< HEAD` … `>>>>>>> release` in CONTRIBUTING.md.
+  const marker = /^(<{7}|>{7}) |^={7}$/m;
+  it('the marker rule finds conflict blocks and nothing else', () => {
+    expect(marker.test(`a\n${'<'.repeat(7)} HEAD\nb\n${'='.repeat(7)}\nc\n${'>'.repeat(7)} main\n`)).toBe(true);
+    expect(marker.test('a ======= b\n# =======\n<<<< x\n')).toBe(false);
+  });
+  it('no tracked text file holds a conflict marker', () => {
+    const files = execFileSync('git', ['ls-files', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter((f) => f && !/(^|\/)package-lock\.json$|\.(png|tgz|gz|ico)$/.test(f));
+    expect(files.length).toBeGreaterThan(100);
+    const hits = files.filter((f) => {
+      const abs = path.join(repoRoot, f);
+      try {
+        return statSync(abs).isFile() && marker.test(readFileSync(abs, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    expect(hits).toEqual([]);
   });
 });

@@ -166,9 +166,10 @@ export async function locationExists(r: HaRelease, s: Session, id: string): Prom
 
 /**
  * Runs `action` under the session's traffic: 5 s of traffic before, the action, the wait until the
- * rollout settled, then `tail` seconds more (the replaced pods' preStop pause and shutdown).
+ * rollout settled (waitSettled: the replaced pods are gone, so their preStop pause and shutdown are
+ * inside the window), then `tail` seconds more of traffic on the settled Deployment.
  */
-export async function underTraffic(r: HaRelease, s: Session, name: string, action: () => Promise<string>, tail = 25): Promise<EventResult> {
+export async function underTraffic(r: HaRelease, s: Session, name: string, action: () => Promise<string>, tail = 5): Promise<EventResult> {
   const traffic = startTraffic({ baseUrl: r.publicUrl, jar: s.jar, token: s.token });
   await sleep(5000);
   const t0 = Date.now();
