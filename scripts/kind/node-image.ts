@@ -7,7 +7,7 @@
  *   2. Debian rootfs images (scripts/kind/rootfs.ts, built by the image pipeline's Debian builder):
  *      `kind-node` (systemd and what kind's base image carries) and `kind-net` (iptables, ipset,
  *      conntrack, iproute2);
- *   3. component images (scripts/kind/images.ts), named inside the node exactly as kubeadm v1.36.4
+ *   3. component images (scripts/kind/images.ts), named inside the node exactly as kubeadm v1.36.5
  *      lists them, plus kube-router, local-path-provisioner and its helper;
  *   4. the base image: the node rootfs + our node files (scripts/kind/node/: entrypoint, containerd
  *      config, systemd units) + the binaries (docker build, classic builder);

@@ -35,7 +35,7 @@ export interface ControlPlane {
   kubeconfig: string;
   /** API server URL, https://127.0.0.1:<port>. */
   server: string;
-  /** gitVersion the running API server reports, e.g. v1.36.4. */
+  /** gitVersion the running API server reports, e.g. v1.36.5. */
   kubernetesVersion: string;
   /** Name of the simulated Ready node pods are scheduled to. */
   nodeName: string;

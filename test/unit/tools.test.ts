@@ -15,9 +15,9 @@ describe('tool version policy', () => {
     expect(o2p.accepts('oauth2-proxy v7.15.3 (built with go1.26.8)')).toBe(false);
   });
   it('accepts only the pinned Kubernetes control plane and etcd', () => {
-    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.4')).toBe(true);
-    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.3')).toBe(false);
-    expect(TOOLS['kube-scheduler']!.accepts('Kubernetes v1.36.40')).toBe(false);
+    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.5')).toBe(true);
+    expect(TOOLS['kube-apiserver']!.accepts('Kubernetes v1.36.4')).toBe(false);
+    expect(TOOLS['kube-scheduler']!.accepts('Kubernetes v1.36.50')).toBe(false);
     expect(TOOLS.etcd!.accepts('etcd Version: 3.6.16\nGit SHA: GitNotFound\nGo Version: go1.26.8')).toBe(true);
     expect(TOOLS.etcd!.accepts('etcd Version: 3.6.160\nGit SHA: x')).toBe(false);
     expect(TOOLS.etcd!.accepts('etcd Version: 3.5.21\nGit SHA: x')).toBe(false);

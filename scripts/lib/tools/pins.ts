@@ -23,13 +23,10 @@ export const HELM3_VERSION = 'v3.22.1';
 export const ACTIONLINT_VERSION = 'v1.7.12';
 
 // ---- control plane (test tier `api`) and kind: versions -------------------------------------------
-// Kubernetes: v1.36.4. Checked 2026-12-07: v1.36.5 is now served AND verifies against the checksum
-// database (`go mod download k8s.io/kubernetes@v1.36.5` succeeds; go 1.26.0 in its go.mod); v1.36.6
-// answers 403. Not bumped yet: a new Kubernetes patch rebuilds the control-plane binaries (~10 min)
-// and the offline kind node image (~35 min cold), a CI-time decision for its own change. kwok v0.8.0
-// supports Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+// Kubernetes: v1.36.5, checked 2026-12-07: the newest 1.36 patch served that verifies against the
+// checksum database (v1.36.6 answers 403). kwok v0.8.0 supports Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
 // renovate: datasource=go depName=k8s.io/kubernetes
-export const KUBERNETES_VERSION = 'v1.36.4';
+export const KUBERNETES_VERSION = 'v1.36.5';
 // renovate: datasource=go depName=go.etcd.io/etcd/server/v3
 export const ETCD_VERSION = 'v3.6.16';
 // renovate: datasource=go depName=sigs.k8s.io/kwok
