@@ -610,15 +610,12 @@ describe('a create-app app (new frontend system, createBackend) with the package
     }, 300_000);
   }
 
-  it("mode oidc, its page pinned by extension config: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session", async () => {
-    // No app.signInProvider here: the mode's own page extension replaces the config-following one.
+  it("mode oidc: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session", async () => {
     const app = await startNewApp(
       'oidc',
       sso.publicPort,
       `app:
-  extensions:
-    - sign-in-page:app: false
-    - sign-in-page:app/keycloak-oidc: true
+  signInProvider: oidc
 auth:
   session: { secret: byo-create-app-session-secret-0123456789 }
   providers:
