@@ -617,6 +617,8 @@ describe('a create-app app (new frontend system, createBackend) with the package
       `app:
   signInProvider: oidc
 auth:
+  # The provider's config below is the production environment's (the frontend asks for this one).
+  environment: production
   session: { secret: byo-create-app-session-secret-0123456789 }
   providers:
     oidc:
