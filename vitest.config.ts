@@ -47,6 +47,18 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      // Release tier: `npm run release` into an OCI registry process the test starts on a free
+      // 127.0.0.1 port, with a generated cosign key pair, then verified as a user would (cosign,
+      // helm pull by digest). Needs Docker and the built images; one file at a time.
+      {
+        test: {
+          name: 'release',
+          include: ['test/release/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+        },
+      },
       // Cluster tier: a real kind cluster on the offline node image (scripts/kind/), created once per
       // run by test/cluster/global-setup.ts and deleted at the end (BK_KEEP_CLUSTER=1 keeps it), and
       // the Docker-built images (test/images). One file at a time: heavy on 2 cores.

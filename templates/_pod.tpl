@@ -38,12 +38,15 @@ Params: . any context (constant).
 {{- end -}}
 
 {{/*
-The name of the one item values.yaml puts in a hosted value (see the top of this file).
+The name of the one item values.yaml puts in a hosted value (see the top of this file), or in
+extraPorts (the first of its items: the chart's ports).
 Usage:  {{ include "backstage-keycloak.pod.host" "extraVolumes" }}
-Params: . the hosted value's key under backstage.backstage.
+Params: . the hosted value's key under backstage.backstage (or extraPorts).
 */}}
 {{- define "backstage-keycloak.pod.host" -}}
-{{- $h := get (include "backstage-keycloak.pod.hosts" . | fromYaml) . -}}
+{{- /* extraPorts also has a host item, but the user's ports follow it in that value */ -}}
+{{- $hosts := set (include "backstage-keycloak.pod.hosts" . | fromYaml) "extraPorts" (dict "list" "ports" "first" "health") -}}
+{{- $h := get $hosts . -}}
 {{- printf "%s{{ include \"backstage-keycloak.pod.rest\" (dict \"list\" \"%s\" \"ctx\" .) }}" $h.first $h.list -}}
 {{- end -}}
 
@@ -55,8 +58,11 @@ The Backstage pod's lists, as a YAML map of lists:
   volumeMounts  the Backstage container's: /tmp, the sign-in configuration, then
                 global.extraVolumeMounts
   env           the Backstage container's: sign-in mode, catalog sync, credentials from Secrets
-                (the client secret and session secret in the native modes only), then
-                global.extraEnvVars
+                (the client secret and session secret in the native modes only), the metrics
+                port (global.metrics.enabled), then global.extraEnvVars
+  ports         the Backstage container's: health (the probes' listener), metrics
+                (global.metrics.enabled); backstage.backstage.extraPorts has the host item first,
+                and the user's ports follow it in that value (there is no global.* list for them)
 The user's items go through `tpl` like the upstream chart's own values.
 Usage:  {{ $lists := include "backstage-keycloak.pod.lists" . | fromYaml }}
 Params: . the chart context (umbrella or subchart).
@@ -69,6 +75,7 @@ Params: . the chart context (umbrella or subchart).
 {{- $user := ternary (tpl (toYaml $items) $ | fromYamlArray) $items (contains "{{" (toJson $items)) -}}
 {{- $_ := set $out $list (concat (get $own $list) $user) -}}
 {{- end -}}
+{{- $_ := set $out "ports" $own.ports -}}
 {{- toYaml $out -}}
 {{- end -}}
 
@@ -99,14 +106,21 @@ Params: . the chart context (umbrella or subchart).
 {{- $env = append $env (dict "name" "KEYCLOAK_CLIENT_SECRET" "valueFrom" (dict "secretKeyRef" (dict "name" $refs.clientSecret.name "key" $refs.clientSecret.key))) -}}
 {{- $env = append $env (dict "name" "AUTH_SESSION_SECRET" "valueFrom" (dict "secretKeyRef" (dict "name" $refs.sessionSecret.name "key" $refs.sessionSecret.key))) -}}
 {{- end -}}
-{{- toYaml (dict "containers" $containers "volumes" $volumes "volumeMounts" $mounts "env" $env) -}}
+{{- $health := include "backstage-keycloak.healthListen" . | fromYaml -}}
+{{- $ports := list (dict "name" "health" "containerPort" $health.port "protocol" "TCP") -}}
+{{- if include "backstage-keycloak.metrics.enabled" . -}}
+{{- $metricsPort := (include "backstage-keycloak.metrics.ports" . | fromYaml).backstage -}}
+{{- $env = append $env (dict "name" "BACKSTAGE_METRICS_PORT" "value" (toString $metricsPort)) -}}
+{{- $ports = append $ports (dict "name" "metrics" "containerPort" $metricsPort "protocol" "TCP") -}}
+{{- end -}}
+{{- toYaml (dict "containers" $containers "volumes" $volumes "volumeMounts" $mounts "env" $env "ports" $ports) -}}
 {{- end -}}
 
 {{/*
 Prints what follows the host item's name in a hosted list: the first item's other fields, then the
 other items (see the top of this file).
 Usage:  name: 'tmp{{ include "backstage-keycloak.pod.rest" (dict "list" "volumes" "ctx" .) }}'
-Params: list  containers, volumes, volumeMounts or env (backstage-keycloak.pod.lists)
+Params: list  containers, volumes, volumeMounts, env or ports (backstage-keycloak.pod.lists)
         ctx   the chart context (the subchart's, from the upstream chart's `tpl`)
 */}}
 {{- define "backstage-keycloak.pod.rest" -}}

@@ -15,6 +15,7 @@ The oauth2-proxy container, as a YAML map (a Kubernetes Container):
   ports        oauth2-proxy 4180 (what the Service targets), oauth2-metrics 44180
   probes       oauth2-proxy's own /ping (liveness) and /ready (readiness)
   resources    global.oauth2Proxy.resources
+  lifecycle    global.oauth2Proxy.lifecycle (e.g. a preStop pause, values/production.yaml)
   securityContext  non-root (65532), read-only root, no privilege escalation, no capabilities
 Usage:  {{ $c := include "backstage-keycloak.oauth2Proxy.container" . | fromYaml }}
 Params: . the chart context (umbrella or subchart).
@@ -34,7 +35,7 @@ Params: . the chart context (umbrella or subchart).
 {{- $env = append $env (dict "name" (index . 0) "valueFrom" (dict "secretKeyRef" (dict "name" (index . 1).name "key" (index . 1).key))) -}}
 {{- end -}}
 {{- end -}}
-{{- toYaml (dict
+{{- $c := dict
   "name" "oauth2-proxy"
   "image" (include "backstage-keycloak.oauth2Proxy.image" .)
   "imagePullPolicy" ($o.image.pullPolicy | default "IfNotPresent")
@@ -52,5 +53,7 @@ Params: . the chart context (umbrella or subchart).
     "runAsNonRoot" true "runAsUser" 65532 "runAsGroup" 65532
     "readOnlyRootFilesystem" true "allowPrivilegeEscalation" false "privileged" false
     "capabilities" (dict "drop" (list "ALL"))
-    "seccompProfile" (dict "type" "RuntimeDefault"))) -}}
+    "seccompProfile" (dict "type" "RuntimeDefault")) -}}
+{{- with $o.lifecycle -}}{{- $_ := set $c "lifecycle" . -}}{{- end -}}
+{{- toYaml $c -}}
 {{- end -}}

@@ -49,12 +49,22 @@ export interface ClusterOptions {
   image?: string;
   /** Timeout for node and kube-system readiness. */
   readyTimeoutSec?: number;
+  /**
+   * Worker nodes besides the control plane (default 0: one node that runs everything). With
+   * workers the control plane keeps its NoSchedule taint, so workloads run on the workers: what a
+   * production cluster looks like to drains and topology spread (values/production.yaml).
+   * Unset, an existing cluster is reused whatever its node count.
+   */
+  workers?: number;
 }
 
 export interface ClusterInfo {
   name: string;
   context: string;
+  /** The control plane's container. */
   nodeContainer: string;
+  /** Every node's container (control plane first); a node's name is its container's. */
+  nodes: string[];
   image: string;
   /** True when an existing cluster was reused. */
   reused: boolean;
@@ -126,13 +136,13 @@ export async function checkPortFree(port: number): Promise<void> {
   throw new Error(`host port 127.0.0.1:${port} is already in use${by}. The cluster maps it (dev/kind/cluster.yaml extraPortMappings): stop what listens there (\`ss -ltnp 'sport = :${port}'\` shows it) or change hostPort in dev/kind/cluster.yaml.`);
 }
 
-/** dev/kind/cluster.yaml plus what the offline node image needs. */
-export function clusterConfig(name: string, image: string, offline: boolean): Record<string, unknown> {
+/** dev/kind/cluster.yaml plus `workers` worker nodes and what the offline node image needs. */
+export function clusterConfig(name: string, image: string, offline: boolean, workers = 0): Record<string, unknown> {
   const base = parseYaml(readFileSync(path.join(repoRoot, 'dev', 'kind', 'cluster.yaml'), 'utf8')) as Record<string, unknown> & { nodes?: Record<string, unknown>[]; kubeadmConfigPatches?: string[] };
   const cfg: Record<string, unknown> & { nodes: Record<string, unknown>[]; kubeadmConfigPatches: string[] } = {
     ...base,
     name,
-    nodes: (base.nodes ?? [{ role: 'control-plane' }]).map((n) => ({ ...n, image })),
+    nodes: [...(base.nodes ?? [{ role: 'control-plane' }]), ...Array.from({ length: workers }, () => ({ role: 'worker' }))].map((n) => ({ ...n, image })),
     kubeadmConfigPatches: [...(base.kubeadmConfigPatches ?? [])],
   };
   if (offline) {
@@ -177,16 +187,22 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
     if (!existing.running) throw new Error(`the kind cluster "${name}" exists but its node ${nodeContainer} is stopped. \`docker start ${nodeContainer}\`, or \`npm run down\` and retry.`);
     // Whatever node image it runs (ours, or a kindest/node where a registry is reachable): it is a
     // kind cluster of that name, created on purpose. Only the registry wiring is (re)applied.
-    log(`    reusing the existing kind cluster "${name}" (node image ${existing.image})`);
+    const nodes = await clusterNodes(name);
+    const want = 1 + (opts.workers ?? 0);
+    if (opts.workers !== undefined && nodes.length !== want) {
+      throw new Error(`the kind cluster "${name}" already exists with ${nodes.length} node(s), not the ${want} requested (${opts.workers ?? 0} worker(s)). Delete it with \`npm run down -- --cluster ${name}\` and retry.`);
+    }
+    log(`    reusing the existing kind cluster "${name}" (node image ${existing.image}, ${nodes.length} node(s))`);
     if (opts.kubeconfig) await runKind(['export', 'kubeconfig', '--name', name, '--kubeconfig', opts.kubeconfig]);
-    await wireRegistry(nodeContainer, log);
+    for (const n of nodes) await wireRegistry(n, log, n === nodeContainer);
     await waitReady(nodeContainer, log, opts.readyTimeoutSec ?? 240);
-    return { name, context: `kind-${name}`, nodeContainer, image: existing.image, reused: true, createMs: 0, shim };
+    return { name, context: `kind-${name}`, nodeContainer, nodes, image: existing.image, reused: true, createMs: 0, shim };
   }
 
   // kind itself is needed only from here on (an existing cluster is reused without it).
   await step(log, 'kind (pinned build)', () => ensureTool('kind', { pinnedOnly: true, log: (l) => log(`    ${l}`) }));
-  const cfg = clusterConfig(name, requested ?? 'pending', isOfflineImage(requested ?? OFFLINE_IMAGE_REPO));
+  const workers = opts.workers ?? 0;
+  const cfg = clusterConfig(name, requested ?? 'pending', isOfflineImage(requested ?? OFFLINE_IMAGE_REPO), workers);
   await step(log, 'host ports free on 127.0.0.1', async () => {
     for (const node of cfg.nodes as { extraPortMappings?: { hostPort: number }[] }[]) {
       for (const m of node.extraPortMappings ?? []) await checkPortFree(m.hostPort);
@@ -195,37 +211,49 @@ export async function createCluster(opts: ClusterOptions = {}): Promise<ClusterI
 
   const image = requested ?? (await step(log, 'offline kind node image', () => ensureNodeImage({ log }))).image;
   const offline = isOfflineImage(image);
-  const finalCfg = clusterConfig(name, image, offline);
+  const finalCfg = clusterConfig(name, image, offline, workers);
   const dir = kindCacheDir();
   await mkdir(dir, { recursive: true });
   const cfgPath = path.join(dir, `cluster-${name}.yaml`);
   await writeFile(cfgPath, `# generated by scripts/kind/cluster.ts from dev/kind/cluster.yaml\n${toYaml(finalCfg)}`);
 
   const t0 = Date.now();
-  await step(log, `kind create cluster --name ${name}`, async () => {
+  await step(log, `kind create cluster --name ${name} (${workers ? `a control plane and ${workers} worker(s)` : 'one node'})`, async () => {
     const args = ['create', 'cluster', '--name', name, '--config', cfgPath, '--wait', '0s'];
     if (opts.kubeconfig) args.push('--kubeconfig', opts.kubeconfig);
     if (process.env.BK_KIND_RETAIN === '1') args.push('--retain');
     await runKind(args, { log, prefix: 'kind: ' });
   });
-  await step(log, `registry wiring (localhost:${REGISTRY.hostPort} -> ${REGISTRY.container}:${REGISTRY.containerPort})`, () => wireRegistry(nodeContainer, log));
+  const nodes = await clusterNodes(name);
+  await step(log, `registry wiring (localhost:${REGISTRY.hostPort} -> ${REGISTRY.container}:${REGISTRY.containerPort}) on ${nodes.length} node(s)`, async () => {
+    for (const n of nodes) await wireRegistry(n, log, n === nodeContainer);
+  });
   if (offline) {
     await step(log, 'pod network (kube-router: bridge CNI + NetworkPolicy)', () => nodeExec(nodeContainer, `${KUBECTL} apply -f /kind/manifests/bk-network.yaml`, log));
   }
   await step(log, 'node and kube-system Ready', () => waitReady(nodeContainer, log, opts.readyTimeoutSec ?? 240));
   const createMs = Date.now() - t0;
   log(`cluster "${name}" ready in ${seconds(createMs)} (context kind-${name})`);
-  return { name, context: `kind-${name}`, nodeContainer, image, reused: false, createMs, shim };
+  return { name, context: `kind-${name}`, nodeContainer, nodes, image, reused: false, createMs, shim };
+}
+
+/** The node containers of a kind cluster, control plane first. */
+export async function clusterNodes(name: string): Promise<string[]> {
+  const r = await $({ quiet: true, nothrow: true })`docker ps -a --filter ${`label=io.x-k8s.kind.cluster=${name}`} --format {{.Names}}`;
+  const all = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  return [...all.filter((n) => n.endsWith('-control-plane')), ...all.filter((n) => !n.endsWith('-control-plane'))];
 }
 
 /**
- * Lets the node pull `localhost:5001/<image>` from the project's registry container: containerd
+ * Lets a node pull `localhost:5001/<image>` from the project's registry container: containerd
  * reads /etc/containerd/certs.d (config_path, set in dev/kind/cluster.yaml) at every pull, so no
- * restart is needed. Also publishes the registry in kube-public/local-registry-hosting (KEP-1755).
+ * restart is needed. From the control plane also publishes the registry in
+ * kube-public/local-registry-hosting (KEP-1755).
  */
-async function wireRegistry(node: string, log: Log): Promise<void> {
+async function wireRegistry(node: string, log: Log, controlPlane = true): Promise<void> {
   const hosts = `server = "http://${REGISTRY.container}:${REGISTRY.containerPort}"\n\n[host."http://${REGISTRY.container}:${REGISTRY.containerPort}"]\n  capabilities = ["pull", "resolve"]\n`;
   await nodeExec(node, `mkdir -p /etc/containerd/certs.d/localhost:${REGISTRY.hostPort} && cat > /etc/containerd/certs.d/localhost:${REGISTRY.hostPort}/hosts.toml`, log, hosts);
+  if (!controlPlane) return;
   const cm = toYaml({
     apiVersion: 'v1',
     kind: 'ConfigMap',

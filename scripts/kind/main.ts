@@ -3,7 +3,8 @@
  *   facts                 this host: Docker engine, CAP_SYS_RESOURCE, /lib/modules, cgroup version
  *   docker                start Debian's dockerd if no engine answers (same as scripts/ci/docker.sh)
  *   image [--force]       build (or find) the offline node image; prints its tag and size
- *   create [--name N]     create (or reuse) the cluster, as `npm run up` does before installing
+ *   create [--name N] [--workers W]
+ *                         create (or reuse) the cluster, as `npm run up` does before installing
  *   delete [--name N]     delete it, as `npm run down` does
  *   prune                 remove the node build's images of other pins (old node images are ~1 GiB)
  */
@@ -16,7 +17,7 @@ import { mib, seconds } from './util.ts';
 const log = (l: string) => console.log(l);
 
 async function main(): Promise<void> {
-  const a = parseArgv(process.argv.slice(2), { string: ['name'], boolean: ['force'] });
+  const a = parseArgv(process.argv.slice(2), { string: ['name', 'workers'], boolean: ['force'] });
   const [cmd] = a._.map(String);
   switch (cmd) {
     case 'facts': {
@@ -37,8 +38,8 @@ async function main(): Promise<void> {
       return;
     }
     case 'create': {
-      const c = await createCluster({ name: a.name as string | undefined, log });
-      console.log(`${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}: cluster ${c.name}, context ${c.context}, node ${c.nodeContainer}, image ${c.image}`);
+      const c = await createCluster({ name: a.name as string | undefined, workers: Number(a.workers ?? 0), log });
+      console.log(`${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}: cluster ${c.name}, context ${c.context}, nodes ${c.nodes.join(', ')}, image ${c.image}`);
       return;
     }
     case 'delete':
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error(`usage: npm run kind -- facts | docker | image [--force] | create [--name N] | delete [--name N] | prune (got "${cmd ?? ''}")`);
+      throw new Error(`usage: npm run kind -- facts | docker | image [--force] | create [--name N] [--workers W] | delete [--name N] | prune (got "${cmd ?? ''}")`);
   }
 }
 

@@ -100,10 +100,14 @@ appConfig also sets must agree with it, or appConfig (loaded last) would overrid
 {{- $errs = append $errs "backstage.backstage.appConfig.auth.providers.oauth2Proxy.signIn is not read: the app's oauth2Proxy module signs users in by preferred_username, then email (backstage/plugins/auth-backend-module-keycloak/src/resolvers.ts); remove it" -}}
 {{- end -}}
 {{- /* probes: Backstage's health listener (port health), the same in every mode */ -}}
+{{- /* the chart's item (which prints it), or a literal entry (values written before the item existed) */ -}}
 {{- $health := include "backstage-keycloak.healthListen" . | fromYaml -}}
+{{- $portsHost := include "backstage-keycloak.pod.host" "extraPorts" -}}
 {{- $healthPort := false -}}
 {{- range $p := ($b.extraPorts | default list) -}}
-{{- if and (eq (toString $p.name) "health") (eq (toString $p.containerPort) (toString $health.port)) -}}{{- $healthPort = true -}}{{- end -}}
+{{- if not (kindIs "map" $p) -}}
+{{- else if and (eq (toString $p.name) $portsHost) (eq (len $p) 1) -}}{{- $healthPort = true -}}
+{{- else if and (eq (toString $p.name) "health") (eq (toString $p.containerPort) (toString $health.port)) -}}{{- $healthPort = true -}}{{- end -}}
 {{- end -}}
 {{- if not $healthPort -}}
 {{- $errs = append $errs (printf "backstage.backstage.extraPorts lacks the port health (containerPort %v), Backstage's health listener that the probes use: Helm replaces lists, so copy the default entry from the chart's values.yaml into yours and append your ports after it" $health.port) -}}

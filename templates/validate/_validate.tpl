@@ -19,7 +19,7 @@ Values that reach a YAML document through `tpl` in single quotes (appConfig), th
 Files (templates/validate/): _validate.tpl the aggregator and the placeholders; _checks.tpl the
 generic checks (URL, duration, CIDR, list items, image, tpl values), independent of our values; the
 rules about our values by concern: _sign-in.tpl, _hosts.tpl, _credentials.tpl, _proxy.tpl, _pod.tpl,
-_backstage.tpl, _privilege.tpl.
+_backstage.tpl, _privilege.tpl, _metrics.tpl.
 */}}
 
 {{/*
@@ -34,7 +34,7 @@ Params: . the umbrella context.
 {{- fail (printf "\n\nbackstage-keycloak: fill in the placeholders of values-backstage-keycloak.yaml:\n  - %s\n" (join "\n  - " $placeholders)) -}}
 {{- end -}}
 {{- $errs := list -}}
-{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "hosts" "credentials" "generatedSecrets" "cookie" "sessionStore" "access" "images" "extraEnv" "pod" "backstage" "privilege" "techdocs" -}}
+{{- range $concern := list "signIn" "modeValues" "host" "keycloak" "hosts" "credentials" "generatedSecrets" "cookie" "sessionStore" "access" "images" "extraEnv" "pod" "backstage" "privilege" "techdocs" "metrics" -}}
 {{- $errs = concat $errs (include (printf "backstage-keycloak.validate.%s" $concern) $ | fromJsonArray) -}}
 {{- end -}}
 {{- if $errs -}}

@@ -11,8 +11,10 @@
  *   - behind nginx (an ingress stand-in forwarding client headers) with every sender trusted, no
  *     X-Forwarded-Uri / X-Original-URI / ... header gets a request past the login;
  *   - least privilege: no API token in the pod, the metrics port and postgres-dev closed to other
- *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API;
- *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one;
+ *     pods, Backstage's egress reaches Keycloak but not the Kubernetes API; with metrics on, both
+ *     metrics endpoints scraped from the allowed namespace and refused from another;
+ *   - a no-op `helm upgrade` starts no rollout, a client-secret change exactly one, and so does a
+ *     bump of global.secretsVersion (the rotation of an external Secret);
  *   - a killed oauth2-proxy container comes back by itself and alice's session survives;
  *     Keycloak down and back: sign-in works again without a human;
  *   - `helm test` passes.
@@ -21,7 +23,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { CookieJar, request } from '../../scripts/lib/http.ts';
@@ -48,7 +50,6 @@ const log = (l: string): void => void process.stderr.write(`[bundle] ${l}\n`);
 
 let helm = '';
 let chartRef = '';
-let chartVersion = '';
 let upOutput = '';
 const probes = new ProbePods(kc, cluster.name, `bk-probe-${Date.now().toString(36)}`, log);
 
@@ -70,7 +71,7 @@ async function backstagePod(): Promise<k8s.V1Pod> {
 }
 
 async function helmUpgrade(extra: string[]): Promise<void> {
-  const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('upgrade', RELEASE, chartRef, '--version', chartVersion, '--plain-http', '-n', NS, '-f', KIND_VALUES, '--wait', '--timeout', '8m', ...extra)}`;
+  const r = await $({ env, nothrow: true, quiet: true })`${helm} ${helmArgs('upgrade', RELEASE, chartRef, '--plain-http', '-n', NS, '-f', KIND_VALUES, '--wait', '--timeout', '8m', ...extra)}`;
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
@@ -84,14 +85,16 @@ beforeAll(async () => {
   // `npm run up` as a user runs it: it reuses the tier's cluster (same name), builds what is
   // missing, pushes the images and the packaged chart to localhost:5001, installs from there, verifies.
   const t0 = Date.now();
-  const up = await $({ cwd: repoRoot, env, nothrow: true, quiet: true, timeout: '20m' })`${node} ${script('up')} --subchart ${process.env.BK_SUBCHART ?? 'auto'} --skip-build`;
+  // The tier's release (global setup: npm run release into localhost:5001): up verifies it with
+  // cosign and installs the chart at its digest, the images it pins by digest.
+  const release = inject('release');
+  const up = await $({ cwd: repoRoot, env, nothrow: true, quiet: true, timeout: '20m' })`${node} ${script('up')} --skip-build --from-release ${release.manifest} --key ${release.publicKey}`;
   upOutput = `${up.stdout}\n${up.stderr}`;
   log(`npm run up exited ${up.exitCode} after ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   if (up.exitCode !== 0) throw new Error(`npm run up failed (exit ${up.exitCode}):\n${upOutput.slice(-6000)}`);
   const m = /installed (oci:\/\/\S+) version (\S+)/.exec(upOutput);
   if (!m) throw new Error(`npm run up did not say which chart it installed:\n${upOutput.slice(-3000)}`);
   chartRef = m[1]!;
-  chartVersion = m[2]!;
   await probes.setup();
 }, 1_500_000);
 
@@ -102,8 +105,13 @@ afterAll(async () => {
 });
 
 describe('npm run up and verify on the offline kind cluster', () => {
-  it('up printed each step with its time, installed the chart from the local OCI registry and verify passed', () => {
-    expect(chartRef).toBe('oci://localhost:5001/charts/backstage-keycloak');
+  it('up verified the release (chart and every image: signature and SBOM attestation), installed the chart at its digest, and verify passed', async () => {
+    expect(chartRef).toMatch(/^oci:\/\/localhost:5001\/charts\/backstage-keycloak@sha256:[0-9a-f]{64}$/);
+    expect(upOutput).toMatch(/ok {6}signature {8}localhost:5001\/charts\/backstage-keycloak@sha256:/);
+    expect(upOutput.match(/^ {4}ok {6}SBOM attestation/gm)?.length).toBeGreaterThanOrEqual(6);
+    // Every pod runs an image by digest (the chart the release pinned).
+    const pods = (await core.listNamespacedPod({ namespace: NS })).items;
+    for (const c of pods.flatMap((p) => [...p.spec!.containers, ...(p.spec!.initContainers ?? [])])) expect(c.image, c.name).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(upOutput).toMatch(/done in \d/);
     expect(upOutput).not.toMatch(/verify FAILED/);
     expect(upOutput).toContain(PUBLIC_URL);
@@ -307,12 +315,13 @@ function connectFromBackstage(pod: k8s.V1Pod, host: string, port: number): strin
 }
 
 /**
- * A TCP connection from the kind node itself (host network: kube-router lets a pod's own node in,
- * as the kubelet's probes need): true when it opens, whatever is answered on it. The control that
- * makes "refused from a pod" mean "refused by the NetworkPolicy", not "nothing listens".
+ * A TCP connection from the kind node that runs `pod` (host network: kube-router lets a pod's own
+ * node in, as the kubelet's probes need): true when it opens, whatever is answered on it. The
+ * control that makes "refused from a pod" mean "refused by the NetworkPolicy", not "nothing
+ * listens". (In kind a node's name is its container's.)
  */
-function opensFromNode(url: string): boolean {
-  const r = spawnSync('docker', ['exec', cluster.nodeContainer, 'curl', '-sk', '-o', '/dev/null', '--max-time', '5', url], { encoding: 'utf8', timeout: 30_000 });
+function opensFromNode(pod: k8s.V1Pod | undefined, url: string): boolean {
+  const r = spawnSync('docker', ['exec', pod?.spec?.nodeName ?? cluster.nodeContainer, 'curl', '-sk', '-o', '/dev/null', '--max-time', '5', url], { encoding: 'utf8', timeout: 30_000 });
   // 0: an answer; 52: empty reply; 56: reset after connecting (PostgreSQL closes on HTTP). 7: refused, 28: timeout.
   return [0, 52, 56].includes(r.status ?? -1);
 }
@@ -328,18 +337,45 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
   });
 
   it("the proxy's metrics port is closed to other pods (networkPolicy.metricsFrom empty)", async () => {
-    const ip = (await backstagePod()).status!.podIP!;
-    expect(opensFromNode(`http://${ip}:44180/metrics`), 'oauth2-proxy serves metrics on the pod address').toBe(true);
+    const pod = await backstagePod();
+    const ip = pod.status!.podIP!;
+    expect(opensFromNode(pod, `http://${ip}:44180/metrics`), 'oauth2-proxy serves metrics on the pod address').toBe(true);
     const metrics = await probes.run('np-metrics', ['get', `http://${ip}:44180/metrics`, '3s', '3']);
     expect(metrics.ok, metrics.log).toBe(false);
     expect(metrics.log).toMatch(DENIED);
   });
 
+  it('with global.metrics.enabled, both metrics endpoints are scraped from the namespace networkPolicy.metricsFrom names, and refused from another (issue 19)', async () => {
+    const other = new ProbePods(kc, cluster.name, `bk-probe-other-${Date.now().toString(36)}`, log);
+    await other.setup();
+    try {
+      const from = JSON.stringify([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': probes.namespace } } }]);
+      await helmUpgrade(['--set', 'global.metrics.enabled=true', '--set-json', `networkPolicy.metricsFrom=${from}`]);
+      await backstagePod();
+      const svc = `http://${RELEASE}-metrics.${NS}.svc.cluster.local`;
+      const proxy = await probes.run('scrape-proxy', ['get', `${svc}:44180/metrics`, '5s', '20']);
+      expect(proxy.ok, proxy.log).toBe(true);
+      expect(proxy.log).toMatch(/^oauth2_proxy_\w+/m);
+      const backstage = await probes.run('scrape-backstage', ['get', `${svc}:9464/metrics`, '5s', '20']);
+      expect(backstage.ok, backstage.log).toBe(true);
+      expect(backstage.log).toMatch(/^(catalog_entities_count|http_server_request_duration_count|target_info)\b/m);
+      for (const port of [44180, 9464]) {
+        const denied = await other.run(`scrape-${port}`, ['get', `${svc}:${port}/metrics`, '3s', '2']);
+        expect(denied.ok, denied.log).toBe(false);
+        expect(denied.log).toMatch(DENIED);
+      }
+    } finally {
+      await other.teardown();
+      await helmUpgrade([]);
+      await backstagePod();
+    }
+  }, 600_000);
+
   it('postgres-dev admits only the Backstage pods (Backstage is Ready on it; another pod is refused)', async () => {
     await backstagePod();
     const pg = (await core.listNamespacedPod({ namespace: NS, labelSelector: `app.kubernetes.io/name=postgres-dev,app.kubernetes.io/instance=${RELEASE}` })).items.find((p) => p.status?.podIP)!;
     // Without the policy the connection opens and PostgreSQL closes it on the HTTP request (EOF/malformed answer).
-    expect(opensFromNode(`http://${pg.status!.podIP!}:5432/`), 'PostgreSQL listens on the pod address').toBe(true);
+    expect(opensFromNode(pg, `http://${pg.status!.podIP!}:5432/`), 'PostgreSQL listens on the pod address').toBe(true);
     const db = await probes.run('np-postgres', ['get', `http://${pg.status!.podIP!}:5432/`, '3s', '2']);
     expect(db.ok, db.log).toBe(false);
     expect(db.log).toMatch(DENIED);
@@ -349,7 +385,7 @@ describe('least privilege (issue 17), enforced by kube-router', () => {
     const pod = await backstagePod();
     expect(connectFromBackstage(pod, `${RELEASE}-keycloak-dev`, 8080)).toBe('connected');
     const api = (await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' })).spec!.clusterIP!;
-    expect(opensFromNode(`https://${api}:443/`), 'the API answers on its Service address').toBe(true);
+    expect(opensFromNode(undefined, `https://${api}:443/`), 'the API answers on its Service address').toBe(true);
     expect(connectFromBackstage(pod, api, 443)).toMatch(/^(timeout|error ECONNREFUSED)$/);
   });
 });
@@ -367,15 +403,26 @@ describe('upgrades and failures', () => {
     await backstagePod();
   });
 
+  it('an external Secret rotated: bumping global.secretsVersion rolls the pods exactly once, the same value again not at all (issue 19)', async () => {
+    const before = await replicaSets();
+    await helmUpgrade(['--set', 'global.secretsVersion=2026-12-07']);
+    const after = await replicaSets();
+    expect(after.filter((n) => !before.includes(n))).toHaveLength(1);
+    await helmUpgrade(['--set', 'global.secretsVersion=2026-12-07']);
+    expect(await replicaSets()).toEqual(after);
+    await backstagePod();
+  });
+
   it("a killed oauth2-proxy container is restarted by the kubelet and alice's session survives", async () => {
     // Right after the previous test's rollout the NodePort may still lead to the old pod for a moment.
     const { jar } = await poll('a sign-in through the rolled-out pod', () => loginThroughProxy(PUBLIC_URL, alice.username, alice.password), { timeoutMs: 120_000, intervalMs: 3000 });
     expect(await identityOf(jar)).toBe('user:default/alice');
     const pod = await backstagePod();
     const restarts = pod.status!.containerStatuses!.find((c) => c.name === 'oauth2-proxy')!.restartCount;
-    const id = execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'ps', '--name', '^oauth2-proxy$', '--label', `io.kubernetes.pod.name=${pod.metadata!.name}`, '-q']).toString().trim();
+    const node = pod.spec!.nodeName!;
+    const id = execFileSync('docker', ['exec', node, 'crictl', 'ps', '--name', '^oauth2-proxy$', '--label', `io.kubernetes.pod.name=${pod.metadata!.name}`, '-q']).toString().trim();
     expect(id).toMatch(/^[a-f0-9]+$/);
-    execFileSync('docker', ['exec', cluster.nodeContainer, 'crictl', 'stop', '--timeout', '0', id]);
+    execFileSync('docker', ['exec', node, 'crictl', 'stop', '--timeout', '0', id]);
     await poll('oauth2-proxy to be restarted and Ready', async () => {
       const p = await core.readNamespacedPod({ name: pod.metadata!.name!, namespace: NS });
       const s = p.status?.containerStatuses?.find((c) => c.name === 'oauth2-proxy');

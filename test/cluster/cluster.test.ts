@@ -66,13 +66,17 @@ afterAll(async () => {
 });
 
 describe(`kind cluster "${cluster.name}" on ${cluster.image}`, () => {
-  it(`has a Ready node running Kubernetes ${KUBERNETES_VERSION}`, async () => {
+  it(`has Ready nodes (a control plane, and the workers asked for) running Kubernetes ${KUBERNETES_VERSION}, all from the one node image`, async () => {
     const nodes = (await core.listNode()).items;
-    expect(nodes).toHaveLength(1);
-    const node = nodes[0]!;
-    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES_VERSION);
-    expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/2\.3\.4/);
+    expect(nodes.map((n) => n.metadata!.name).sort()).toEqual([...cluster.nodes].sort());
+    for (const node of nodes) {
+      expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, node.metadata!.name).toBe('True');
+      expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES_VERSION);
+      expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/2\.3\.4/);
+    }
+    // With workers, workloads run on them only: the control plane keeps its NoSchedule taint.
+    const cp = nodes.find((n) => n.metadata!.name === cluster.nodeContainer)!;
+    if (nodes.length > 1) expect(cp.spec?.taints?.map((t) => `${t.key}:${t.effect}`)).toContain('node-role.kubernetes.io/control-plane:NoSchedule');
     log(`create took ${(cluster.createMs / 1000).toFixed(1)}s${cluster.reused ? ' (reused)' : ''}`);
   });
 

@@ -19,12 +19,15 @@ import { ensureDocker } from '../../scripts/kind/docker.ts';
 import { ensureNodeImage, planNodeImage } from '../../scripts/kind/node-image.ts';
 import { imageInputs, kindCacheDir, seconds } from '../../scripts/kind/util.ts';
 import { readHostSysctls, sysctlChanges } from './sysctls.ts';
+import { publishRelease } from './release.ts';
 
 export interface ProvidedCluster {
   name: string;
   context: string;
   kubeconfigPath: string;
   nodeContainer: string;
+  /** Every node's container (control plane first); a node's name is its container's. */
+  nodes: string[];
   image: string;
   createMs: number;
   reused: boolean;
@@ -32,9 +35,20 @@ export interface ProvidedCluster {
   sysctlsBefore: Record<string, string>;
 }
 
+/** The release every install of the tier comes from (issue 21): npm run release into localhost:5001. */
+export interface ProvidedRelease {
+  /** release.json (the chart and the images by digest, their signatures and SBOM attestations). */
+  manifest: string;
+  /** The public key the release was signed for. */
+  publicKey: string;
+  /** oci://localhost:5001/charts/backstage-keycloak@sha256:... */
+  chartRef: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     cluster: ProvidedCluster;
+    release: ProvidedRelease;
   }
 }
 
@@ -59,13 +73,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = path.join(kindCacheDir(), 'test');
   mkdirSync(dir, { recursive: true });
   const kubeconfigPath = path.join(dir, `kubeconfig-${CLUSTER_NAME}`);
-  const c = await createCluster({ log, kubeconfig: kubeconfigPath, image });
+  // A control plane and two workers (BK_KIND_WORKERS): drains, spread and two replicas need nodes.
+  const workers = Number(process.env.BK_KIND_WORKERS ?? 2);
+  const c = await createCluster({ log, kubeconfig: kubeconfigPath, image, workers });
   log(`cluster ${c.name} ${c.reused ? 'reused' : `created in ${seconds(c.createMs)}`}; setup took ${seconds(Date.now() - t0)}`);
+  // Every install of the tier comes from a verified, digest-pinned release in the local registry:
+  // `npm run release` as a maintainer runs it, signed with a key pair made for this run.
+  const release = await publishRelease(dir, log);
+  project.provide('release', release);
   project.provide('cluster', {
     name: c.name,
     context: c.context,
     kubeconfigPath,
     nodeContainer: c.nodeContainer,
+    nodes: c.nodes,
     image: c.image,
     createMs: c.createMs,
     reused: c.reused,

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { runKind } from '../../scripts/kind/cluster.ts';
+import { clusterNodes, runKind } from '../../scripts/kind/cluster.ts';
 import { ensureImage } from '../../scripts/kind/images.ts';
 import { NET_ROOTFS, rootfsRef } from '../../scripts/kind/rootfs.ts';
 import { hashInputs } from '../../scripts/kind/util.ts';
@@ -48,13 +48,14 @@ export class ProbePods {
         this.log,
       );
       await runKind(['load', 'docker-image', img.ref, '--name', this.clusterName], { log: this.log, prefix: 'kind load: ' });
-      // kind skips the load when an image of the same ID is on the node under another name (e.g. the
+      // kind skips the load when an image of the same ID is on a node under another name (e.g. the
       // copy another test pulled from localhost:5001), so the name pods ask for may still be missing.
-      const node = `${this.clusterName}-control-plane`;
-      const named = (): boolean => spawnSync('docker', ['exec', node, 'crictl', 'inspecti', img.ref], { stdio: 'ignore' }).status === 0;
-      if (!named()) {
-        const save = spawnSync('sh', ['-c', `docker save ${img.ref} | docker exec -i ${node} ctr -n k8s.io images import -`], { encoding: 'utf8' });
-        if (save.status !== 0 || !named()) throw new Error(`could not import ${img.ref} into ${node}: ${save.stderr}`);
+      for (const node of await clusterNodes(this.clusterName)) {
+        const named = (): boolean => spawnSync('docker', ['exec', node, 'crictl', 'inspecti', img.ref], { stdio: 'ignore' }).status === 0;
+        if (!named()) {
+          const save = spawnSync('sh', ['-c', `docker save ${img.ref} | docker exec -i ${node} ctr -n k8s.io images import -`], { encoding: 'utf8' });
+          if (save.status !== 0 || !named()) throw new Error(`could not import ${img.ref} into ${node}: ${save.stderr}`);
+        }
       }
       this.image = img.ref;
     } finally {

@@ -80,3 +80,36 @@ describe('Backstage and a late PostgreSQL', () => {
     await expect(failed).rejects.toThrow(/exited \(1\)[\s\S]*PostgreSQL at 127\.0\.0\.1:\d+ did not answer within 3s \(BACKSTAGE_DATABASE_WAIT_SECONDS\): connect ECONNREFUSED/);
   }, 180_000);
 });
+
+describe('replicas started together on a fresh PostgreSQL (backstage/charts#300)', () => {
+  it('three backends started at once on an empty database all become ready, one after the other, with no failed start', async () => {
+    const fresh = await startPostgres();
+    const started: Awaited<ReturnType<typeof startBackstage>>[] = [];
+    try {
+      const one = async (): Promise<void> => {
+        const healthPort = await freePort();
+        const b = await startBackstage({
+          port: await freePort(),
+          configs: ['app-config.production.yaml'],
+          env: { ...fresh.env, APP_CONFIG_auth_providers_oauth2Proxy: '{}', APP_CONFIG_backstageKeycloak_health_listen_host: '127.0.0.1', APP_CONFIG_backstageKeycloak_health_listen_port: String(healthPort) },
+          secrets: [fresh.env.POSTGRES_PASSWORD],
+          startTimeoutMs: 280_000,
+        });
+        started.push(b);
+      };
+      // startBackstage rejects when its process exits before it is ready: all three must settle ready.
+      const results = await Promise.allSettled([one(), one(), one()]);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason).slice(-600) : 'ready'))).toEqual(['ready', 'ready', 'ready']);
+      const logs = started.map((b) => b.logs().join('\n'));
+      // What protected the migrations: the start lock; the later replicas waited for it.
+      expect(logs.filter((l) => /waiting for another replica to finish starting/.test(l)).length).toBeGreaterThanOrEqual(1);
+      for (const l of logs) expect(l).not.toMatch(/Migration table is already locked|backend start failed/);
+      // The catalog's migrations ran once, to completion.
+      const locks = await fresh.psql(['-At', '-d', 'backstage_plugin_catalog', '-c', 'select is_locked from knex_migrations_lock']);
+      expect(locks.trim()).toBe('0');
+    } finally {
+      await Promise.all(started.map((b) => b.stop()));
+      await fresh.stop();
+    }
+  }, 600_000);
+});

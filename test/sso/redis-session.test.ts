@@ -69,4 +69,22 @@ describe('redis session store', () => {
     const after = await request(new URL('/api/catalog/entities?limit=1', stack.publicUrl), { jar });
     expect(after.status).toBe(401);
   });
+
+  it('a session minted by one replica is accepted by another (same Secret, same Redis); a Redis restart without persistence signs everyone out, as docs/production.md says', async () => {
+    const { jar } = await loginThroughProxy(stack.publicUrl, alice.username, alice.password);
+    // The second replica: the same rendered configuration (same Secret, same Redis), its own process and port.
+    const other = await stack.addProxy({});
+    // Cookies are per host, not per port (as in a browser): the jar sends alice's ticket to both.
+    expect(new URL(other.publicUrl).hostname).toBe(new URL(stack.publicUrl).hostname);
+    const id = await backstageIdentity(other.publicUrl, jar);
+    expect(id.status).toBe(200);
+    expect(typeof id.body === 'object' && id.body.backstageIdentity?.identity.userEntityRef).toBe('user:default/alice');
+
+    await stack.redis!.restart();
+    for (const url of [stack.publicUrl, other.publicUrl]) {
+      const after = await request(new URL('/api/catalog/entities?limit=1', url), { jar });
+      expect(after.status, url).toBe(401);
+    }
+  });
 });
+

@@ -18,7 +18,7 @@ describe('oauth2-proxy sidecar', () => {
       OAUTH2_PROXY_CLIENT_ID: { name: CM, key: 'client-id' },
       OAUTH2_PROXY_CLIENT_SECRET: { name: CM, key: 'client-secret' },
       OAUTH2_PROXY_COOKIE_SECRET: { name: CM, key: 'cookie-secret' },
-      OAUTH2_PROXY_REDIS_PASSWORD: { name: CM, key: 'redis-password' }, // optional: set only with a redis session store
+      // the Redis password only with a redis session store that has one (proxy-cost-options.test.ts)
     });
     expect(c.ports).toEqual([
       { name: 'oauth2-proxy', containerPort: 4180, protocol: 'TCP' },
@@ -213,7 +213,6 @@ describe('credentials', () => {
       OAUTH2_PROXY_CLIENT_ID: { name: 'kc-client', key: 'id' },
       OAUTH2_PROXY_CLIENT_SECRET: { name: 'kc-client', key: 'secret' },
       OAUTH2_PROXY_COOKIE_SECRET: { name: 'backstage-oauth2-proxy', key: 'cookie-secret' },
-      OAUTH2_PROXY_REDIS_PASSWORD: { name: 'backstage-oauth2-proxy', key: 'redis-password' },
     });
     expect(Object.keys(m.secretData('backstage-oauth2-proxy'))).toEqual(['catalog-client-secret', 'cookie-secret']);
   });

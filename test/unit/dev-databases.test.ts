@@ -80,7 +80,7 @@ describe('keycloak-dev (kind values)', () => {
     const m = await render({ noExample: true, valuesFiles: [KIND] });
     const pod = m.get<V1Deployment>('Deployment', 'backstage-keycloak-dev').spec!.template.spec!;
     const c = pod.containers[0]!;
-    expect(c.image).toBe('localhost:5001/backstage-keycloak/keycloak:26.7.3');
+    expect(c.image).toBe('localhost:5001/backstage-keycloak/keycloak:26.7.4');
     expect(c.args).toEqual(['start', '--optimized', '--import-realm', '--http-enabled=true']);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     const mounts = Object.fromEntries((c.volumeMounts ?? []).map((v) => [v.mountPath, v.name]));
@@ -94,7 +94,7 @@ describe('keycloak-dev (kind values)', () => {
   it('can still run the official image (start-dev, writable root) through values', async () => {
     const m = await render({ noExample: true, valuesFiles: [KIND], values: { global: { imageRegistry: '' }, keycloakDev: { image: { registry: 'quay.io', repository: 'keycloak/keycloak' }, args: ['start-dev', '--import-realm'], readOnlyRootFilesystem: false } } });
     const c = m.get<V1Deployment>('Deployment', 'backstage-keycloak-dev').spec!.template.spec!.containers[0]!;
-    expect(c.image).toBe('quay.io/keycloak/keycloak:26.7.3');
+    expect(c.image).toBe('quay.io/keycloak/keycloak:26.7.4');
     expect(c.args).toEqual(['start-dev', '--import-realm']);
     expect(c.securityContext?.readOnlyRootFilesystem).toBe(false);
   });

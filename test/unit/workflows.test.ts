@@ -19,9 +19,9 @@ const workflow = (f: string) => parseYaml(text(f)) as { permissions?: unknown; j
 
 /** Write scopes a job may hold: `workflow/job` -> scopes (anything else is read or none). */
 const WRITE_ALLOWED: Record<string, string[]> = {
-  'release.yaml/publish': ['packages'], // pushes the images and the chart to ghcr.io
-  // When the release signs keylessly with the workflow's OIDC identity, add 'id-token' to the job
-  // that signs, and to no other. Until then id-token: write is refused everywhere.
+  // Pushes the images, the chart, signatures and attestations to ghcr.io, and signs keylessly with
+  // the workflow's OIDC identity: id-token on this job only.
+  'release.yaml/publish': ['packages', 'id-token'],
 };
 
 describe('GitHub workflows', () => {
@@ -77,5 +77,13 @@ describe('GitHub workflows', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('the release job runs `npm run release` and nothing else of the release (the same command as locally)', () => {
+    const w = parseYaml(text('release.yaml')) as { jobs: Record<string, { steps: { run?: string; uses?: string; name?: string }[] }> };
+    const runs = w.jobs.publish!.steps.filter((s) => s.run !== undefined).map((s) => s.run!.trim());
+    // Only set-up (apt, npm ci, the registry login) besides it: no image, chart, cosign or syft step.
+    expect(runs.filter((r) => /npm run (--silent )?release\b/.test(r))).toEqual(['npm run release']);
+    for (const r of runs) expect(r, 'a release step outside npm run release').not.toMatch(/npm run (--silent )?images|helm (package|push)|cosign|syft|dependency build/);
   });
 });

@@ -72,7 +72,9 @@ export async function verifyObjects(kc: k8s.KubeConfig, ref: ReleaseRef): Promis
   }
   const sidecar = podSpec.containers.find((c) => c.name === 'oauth2-proxy');
   const pinned = `oauth2-proxy:${OAUTH2_PROXY_VERSION}`;
-  add('oauth2-proxy sidecar with the pinned image', !!sidecar && (sidecar.image ?? '').endsWith(pinned), sidecar ? `image ${sidecar.image}` : `no container named oauth2-proxy in ${depName}`);
+  // Pinned: by this project's version tag, or by digest (a release pins every image by digest).
+  const image = sidecar?.image ?? '';
+  add('oauth2-proxy sidecar with the pinned image', !!sidecar && (image.endsWith(pinned) || /\/oauth2-proxy(:[^@/]+)?@sha256:[0-9a-f]{64}$/.test(image)), sidecar ? `image ${image}` : `no container named oauth2-proxy in ${depName}`);
   const pods: V1Pod[] = (await core.listNamespacedPod({ namespace, labelSelector: selector(dep.spec!.selector.matchLabels ?? {}) })).items;
   const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   add('a Backstage pod is Running', running.length > 0, `${running.length}/${pods.length} pods Running`);

@@ -27,6 +27,8 @@ export interface RedisHandle {
   proc: Managed;
   /** One command through redis-cli (the password in its environment, never in args); the raw reply, one line per element. */
   command(...args: string[]): Promise<string>;
+  /** Stops the server and starts it again on the same port and configuration (no persistence: its data is gone). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export async function startRedis(opts: { password?: string; log?: Log } = {}): P
     { mode: 0o600 },
   );
   const t0 = Date.now();
-  const proc = startProcess({ name: 'redis', cmd: redisServerPath, args: [conf], env: { PATH: process.env.PATH }, secrets: [opts.password] });
+  const spawn = (): Managed => startProcess({ name: 'redis', cmd: redisServerPath, args: [conf], env: { PATH: process.env.PATH }, secrets: [opts.password] });
+  let proc = spawn();
   const command = async (...args: string[]): Promise<string> => {
     const r = await $({ quiet: true, env: { PATH: process.env.PATH, ...(opts.password ? { REDISCLI_AUTH: opts.password } : {}) } })`${redisCliPath} -h 127.0.0.1 -p ${port} --raw ${args}`;
     return r.stdout.replace(/\n$/, '');
@@ -58,8 +61,16 @@ export async function startRedis(opts: { password?: string; log?: Log } = {}): P
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    proc,
+    get proc() {
+      return proc;
+    },
     command,
+    async restart() {
+      await proc.stop(5000);
+      proc = spawn();
+      await waitUntil('redis-server PING after the restart', async () => (await command('PING').catch(() => '')) === 'PONG', { timeoutMs: 15_000, intervalMs: 100, proc });
+      log(`redis-server restarted on 127.0.0.1:${port}`);
+    },
     async stop() {
       await proc.stop(5000);
       await rm(dir, { recursive: true, force: true });

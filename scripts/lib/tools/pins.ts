@@ -11,19 +11,23 @@ import { atLeast, parseVersion, type Download, type ToolSpec } from './spec.ts';
 // `// renovate: datasource=... depName=...` above a constant lets Renovate propose its updates
 // (renovate.json), grouped with the wrapper module's go.mod of the same module.
 
+// Helm 4.2: v4.2.4 is the newest 4.2 patch the Go module proxy serves (checked 2026-12-07; v4.3.x
+// is the next minor, not a patch). Helm 3: v3.22.1 is the newest 3.22 patch (was v3.22.0).
 // renovate: datasource=go depName=helm.sh/helm/v4
 export const HELM_VERSION = 'v4.2.4';
 // renovate: datasource=go depName=github.com/oauth2-proxy/oauth2-proxy/v7
 export const OAUTH2_PROXY_VERSION = 'v7.15.6';
 // renovate: datasource=go depName=helm.sh/helm/v3
-export const HELM3_VERSION = 'v3.22.0';
+export const HELM3_VERSION = 'v3.22.1';
 // renovate: datasource=go depName=github.com/rhysd/actionlint
 export const ACTIONLINT_VERSION = 'v1.7.12';
 
 // ---- control plane (test tier `api`) and kind: versions -------------------------------------------
-// Kubernetes: newest v1.36 patch the Go module proxy serves with a checksum-database entry (v1.36.5
-// is on the proxy but unknown to sum.golang.org, so it cannot be verified). kwok v0.8.0 supports
-// Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
+// Kubernetes: v1.36.4. Checked 2026-12-07: v1.36.5 is now served AND verifies against the checksum
+// database (`go mod download k8s.io/kubernetes@v1.36.5` succeeds; go 1.26.0 in its go.mod); v1.36.6
+// answers 403. Not bumped yet: a new Kubernetes patch rebuilds the control-plane binaries (~10 min)
+// and the offline kind node image (~35 min cold), a CI-time decision for its own change. kwok v0.8.0
+// supports Kubernetes up to 1.36. etcd: the newest 3.6 patch (Kubernetes 1.36 ships with etcd 3.6.x).
 // renovate: datasource=go depName=k8s.io/kubernetes
 export const KUBERNETES_VERSION = 'v1.36.4';
 // renovate: datasource=go depName=go.etcd.io/etcd/server/v3
@@ -79,6 +83,11 @@ function kwokTool(name: 'kwok' | 'kwokctl', sha256: Download['sha256']): ToolSpe
 // ---- end control plane versions --------------------------------------------------------------
 
 // ---- image pipeline: the local OCI registry --------------------------------------------------
+// Debian base of every image and of the kind node: the suite `bookworm` (scripts/images/debian.ts),
+// no point release pinned: each rootfs is dist-upgraded from the mirror when it is built (cached by
+// its inputs; `npm run images -- build --refresh-base` rebuilds). Checked 2026-12-07: the mirror
+// serves 12.15 and the cached images carry 12.15; bookworm is now oldstable (trixie would be a new
+// major, not a patch).
 // registry: the CNCF `distribution` OCI registry (github.com/distribution/distribution/v3
 // cmd/registry), pinned by tools/registry/go.mod; it serves the local registry on 127.0.0.1:5001
 // that the images and the packaged chart are pushed to (scripts/images/).
@@ -102,6 +111,49 @@ const REGISTRY_TOOL: ToolSpec = {
   // No download fallback: the project publishes no pinned checksum for the release archives.
 };
 // ---- end image pipeline ----------------------------------------------------------------------
+
+// ---- release: signing and SBOMs (npm run release, issue 21) ----------------------------------
+// cosign: the newest release the Go module proxy serves whose module builds with this project's Go
+// (go 1.26.0 in its go.mod; checked 2026-12-07: the /v3 list is v3.1.1-v3.1.3, /v2 ends at v2.6.5).
+// syft: the newest release served (v1.57.2; its go.mod needs go 1.26.8, the Go installed here).
+// renovate: datasource=go depName=github.com/sigstore/cosign/v3
+export const COSIGN_VERSION = 'v3.1.3';
+// renovate: datasource=go depName=github.com/anchore/syft
+export const SYFT_VERSION = 'v1.57.2';
+
+const RELEASE_TOOLS: Record<string, ToolSpec> = {
+  cosign: {
+    name: 'cosign',
+    version: COSIGN_VERSION,
+    versionArgs: ['version', '--json'],
+    // Exactly the pinned release: the signature and attestation formats it writes are what the
+    // README's verify commands and the release test check.
+    accepts: (r) => r.includes(`"gitVersion": "${COSIGN_VERSION}"`) || r.includes(`"gitVersion":"${COSIGN_VERSION}"`),
+    wants: `cosign ${COSIGN_VERSION}`,
+    go: {
+      wrapper: 'tools/cosign',
+      pkg: 'github.com/sigstore/cosign/v3/cmd/cosign',
+      // As cosign's Makefile stamps a release build (release-utils' version package).
+      ldflags: [`-X sigs.k8s.io/release-utils/version.gitVersion=${COSIGN_VERSION}`, '-X sigs.k8s.io/release-utils/version.gitTreeState=clean'],
+    },
+    // No download fallback: no pinned checksum for the release binaries.
+  },
+  syft: {
+    name: 'syft',
+    version: SYFT_VERSION,
+    versionArgs: ['version'],
+    // Exactly the pinned release: its catalogers decide what the SBOMs list.
+    accepts: (r) => new RegExp(`^Version:\\s+${SYFT_VERSION.replace(/^v/, '').replace(/\./g, '\\.')}$`, 'm').test(r),
+    wants: `syft ${SYFT_VERSION}`,
+    go: {
+      wrapper: 'tools/syft',
+      pkg: 'github.com/anchore/syft/cmd/syft',
+      // As syft's .goreleaser.yaml stamps a release build (version without the "v").
+      ldflags: [`-X main.version=${SYFT_VERSION.replace(/^v/, '')}`],
+    },
+  },
+};
+// ---- end release ------------------------------------------------------------------------------
 
 // ---- the offline kind node image (issue 9; scripts/kind/) ------------------------------------
 // The node agent and bootstrapper (Kubernetes: KUBERNETES_VERSION above), the container runtime, the
@@ -321,6 +373,7 @@ export const TOOLS: Record<string, ToolSpec> = {
     },
   },
   registry: REGISTRY_TOOL, // the local OCI registry of the image pipeline (above)
+  ...RELEASE_TOOLS, // signing and SBOMs of npm run release (above)
   ...KIND_NODE_TOOLS, // the offline kind node image (above)
 };
 
@@ -337,19 +390,22 @@ export interface DistributionSpec {
   marker: string;
 }
 
+// Newest 26.7 patch of keycloak-quarkus-dist on Maven Central, checked 2026-12-07 (26.7.4 serves the
+// .tar.gz; 26.7.5 answers 404 for it, although keycloak-core 26.7.5 is published).
 // renovate: datasource=maven depName=org.keycloak:keycloak-quarkus-dist
-export const KEYCLOAK_VERSION = '26.7.3';
+export const KEYCLOAK_VERSION = '26.7.4';
 /**
- * sha256 of keycloak-quarkus-dist-26.7.3.tar.gz, computed from the downloaded artifact and
- * cross-checked against Maven Central's published .sha256, .sha1 (4ff244668809213a1c91ad2505390287203029d0)
- * and .sha512 (664c8ac2997d94b6...e5ae7e1c) for the same file on 2026-11-23.
+ * sha256 of keycloak-quarkus-dist-26.7.4.tar.gz, computed from the artifact downloaded from Maven
+ * Central on 2026-12-07 and cross-checked against its published .sha1
+ * (d07b35dac25ca9d200882e2456ec58148b32fabf); Maven Central has no .sha256/.sha512 for this file
+ * (404). 26.7.3 was 77657f30...0635345f47, 176448763 bytes.
  */
 export const KEYCLOAK: DistributionSpec = {
   name: 'keycloak',
   version: KEYCLOAK_VERSION,
   maven: { group: 'org.keycloak', artifact: 'keycloak-quarkus-dist', ext: 'tar.gz' },
-  sha256: '77657f30b7e90d70f727712ce1c967f430fd6a5e9f458d32d8c6df0635345f47',
-  size: 176_448_763,
+  sha256: '04823c336b797a7e18889a44262a7a64e6bf624cbbcc518c85e2622176ff2eee',
+  size: 176_451_297,
   marker: 'bin/kc.sh',
 };
 

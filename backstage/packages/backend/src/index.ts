@@ -7,6 +7,9 @@
  * packages under ../../plugins (@backstage-keycloak/*), which other Backstage backends can add too.
  * Everything is configured through app-config files and ${ENV} substitution.
  */
+// First: with BACKSTAGE_METRICS_PORT set, the OpenTelemetry meter provider and the HTTP
+// instrumentation must be in place before any Backstage package creates its meters (./metrics).
+import './metrics';
 import { createBackend } from '@backstage/backend-defaults';
 import { canonicalPathRootHttpRouter, signInMode, SIGN_IN_PROVIDERS } from '@backstage-keycloak/plugin-auth-backend-module-keycloak';
 import { startOrExit } from './startup';
