@@ -26,6 +26,7 @@ import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 
@@ -154,19 +155,6 @@ export const whoamiPlugin = createFrontendPlugin({
 });
 `;
 
-const INDEX_HTML = `<!DOCTYPE html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title><%= config.getOptionalString('app.title') ?? 'Backstage' %></title>
-  </head>
-  <body>
-    <div id="root"></div>
-  </body>
-</html>
-`;
-
 const ORG = `apiVersion: backstage.io/v1alpha1
 kind: Group
 metadata: { name: admins }
@@ -217,6 +205,9 @@ catalog:
 
 /** Writes the app into `dir` (package.json files point at the tarballs given in `deps`). */
 export async function writeNewApp(dir: string, deps: NewAppDeps): Promise<void> {
+  // The page template is the one our own app (backstage/packages/app) is built with: create-app's
+  // shape, the title from app.title.
+  const indexHtml = await readFile(path.join(repoRoot, 'backstage', 'packages', 'app', 'public', 'index.html'), 'utf8');
   const files: Record<string, string> = {
     'package.json': json({
       name: 'root',
@@ -245,7 +236,7 @@ export async function writeNewApp(dir: string, deps: NewAppDeps): Promise<void> 
       scripts: { start: 'backstage-cli package start', build: 'backstage-cli package build' },
       dependencies: deps.frontend,
     }),
-    'packages/app/public/index.html': INDEX_HTML,
+    'packages/app/public/index.html': indexHtml,
     'packages/app/src/index.tsx': APP_INDEX,
     'packages/app/src/App.tsx': APP_TSX,
     'packages/app/src/modules/whoami/index.tsx': WHOAMI,
