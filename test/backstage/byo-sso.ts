@@ -10,8 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { alphaConfigLaunch, sidecarLaunch } from '../../scripts/lib/chart/sidecar.ts';
+import { localAlphaConfig, sidecarLaunch } from '../../scripts/lib/chart/sidecar.ts';
 import type { SignInMode } from '../../scripts/lib/chart/modes.ts';
 import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../../scripts/lib/dev-credentials.ts';
 import { startKeycloak, type KeycloakHandle } from '../../scripts/lib/run/keycloak.ts';
@@ -60,16 +59,12 @@ export async function startModeProxy(sso: ByoSso, mode: Extract<SignInMode, 'oau
   const objects: K8sObject[] = await renderExample({ global: { signIn: { mode } } });
   const local = { proxyPort: sso.publicPort, metricsPort: await freePort(), publicOrigin: sso.publicUrl, keycloakOrigin: sso.keycloak.url, backstageOrigin };
   const launch = sidecarLaunch(objects, local);
-  const alphaArg = launch.args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
-  if (alphaArg) {
-    // verifiedToken: the mounted alpha config, addresses moved like the env's.
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-oauth2-proxy-alpha')) as (K8sObject & { data: Record<string, string> }) | undefined;
-    const text = cm?.data['alpha-config.yaml'];
-    if (!text) throw new Error('the rendered alpha ConfigMap has no alpha-config.yaml');
-    const issuerOrigin = new URL(String(parseYaml(text).providers[0].oidcConfig.issuerURL)).origin;
-    const file = path.join(workDir, `alpha-config-${mode}.yaml`);
-    await writeFile(file, alphaConfigLaunch(text, local, [issuerOrigin]).text);
-    launch.args = launch.args.map((a) => (a === alphaArg ? `--alpha-config=${file}` : a));
+  // verifiedToken: the mounted alpha config, addresses moved like the env's.
+  const file = path.join(workDir, `alpha-config-${mode}.yaml`);
+  const alpha = localAlphaConfig(objects, launch.args, local, file);
+  if (alpha) {
+    await writeFile(file, alpha.text);
+    launch.args = alpha.args;
   }
   return startOauth2Proxy({ bin: await oauth2ProxyBinary(), args: launch.args, env: launch.env, log });
 }
