@@ -26,6 +26,7 @@ import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
 import { BACKEND_PLUGINS } from '../lib/run/backstage.ts';
+import { pruneNodeModules } from './prune.ts';
 import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_VERSION, REGISTRY_VERSION } from '../lib/tools/index.ts';
 import { ensureDebianImage } from './debian.ts';
 import { imagesCacheDir, inspectImage, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
@@ -243,6 +244,8 @@ async function lockHash(dir: string): Promise<string> {
     h.update(`${f}\0`);
     if (existsSync(path.join(dir, f))) h.update(await readFile(path.join(dir, f)));
   }
+  // The pruning rules shape the staged tree too.
+  h.update(await readFile(path.join(repoRoot, 'scripts', 'images', 'prune.ts')));
   return h.digest('hex');
 }
 
@@ -289,6 +292,9 @@ export async function stageBackstage(log: Log): Promise<string> {
     await rm(path.join(stage, 'node_modules', 'app'), { force: true });
     // Scripts stay off: nothing is rebuilt, the host's compiled native modules are kept.
     await $({ quiet: true, cwd: stage })`npm prune --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error`;
+    // Files of runtime packages the backend never reads (maps, declarations, other platforms' binaries...): ./prune.ts.
+    const pruned = await pruneNodeModules(path.join(stage, 'node_modules'));
+    log(`backstage: left out ${pruned.files} files the backend never reads (${mib(pruned.bytes)}; scripts/images/prune.ts)`);
     await $({ quiet: true })`ln -s ../packages/app ${path.join(stage, 'node_modules', 'app')}`;
     // TechDocs' generator: the pinned mkdocs (relocatable: bin/mkdocs runs python3 -m mkdocs with
     // ../lib on PYTHONPATH), copied to /opt/techdocs by the Dockerfile.

@@ -78,7 +78,12 @@ describe('sign-in through oauth2-proxy headers', () => {
 
   it('serves the frontend with the sign-in provider in its injected config', async () => {
     const html = await (await fetch(`${bs.url}/`)).text();
-    expect(html).toMatch(/<script type="module" src="\/static\/index-[A-Z0-9]+\.js"><\/script>/);
+    // backstage-cli's bundle: the entry chunk `main.<hash>.js` after the runtime and vendor chunks.
+    const main = /<script defer(?:="")? src="(\/static\/main\.[0-9a-f]+\.js)"><\/script>/.exec(html);
+    expect(main, 'the entry script of the app bundle').not.toBeNull();
+    const script = await fetch(`${bs.url}${main![1]}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect(html).toMatch(/"signInProvider": "oauth2Proxy"/);
   });
 });

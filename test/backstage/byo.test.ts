@@ -11,11 +11,18 @@
  *     forged one (foreign key, wrong audience) is refused; the header-trusting oauth2Proxy is 404;
  *   - the permission policy: bob (users) cannot delete alice's User entity, alice (admins) can delete;
  *   - the canonical-path guard: an encoded health path gets 400.
- * The frontend package is installed into a minimal frontend app whose entry (createApp with our
+ * The frontend package is installed into a minimal legacy frontend app whose entry (createApp with our
  * sign-in page and auth API) is bundled with esbuild and opened in Chromium: alice is signed in
  * through the package's proxied sign-in page, and its sign-out goes to oauth2-proxy's
  * /oauth2/sign_out. A small server stands in for oauth2-proxy there (it injects alice's identity
- * headers; the sso tier runs the real proxy).
+ * headers).
+ *
+ * A THIRD app is laid out the way @backstage/create-app lays out a new one today (byo-create-app.ts:
+ * new frontend system with feature discovery, createBackend(), built by backstage-cli), with the
+ * tarballs as plain dependencies. Against a real Keycloak (dev realm), in Chromium: alice signs in
+ * and out through oauth2-proxy rendered by the chart in modes oauth2Proxy and verifiedToken, and
+ * through Backstage's own oidc provider; each sign-out ends the Keycloak session (the next sign-in
+ * asks for the password). The permission policy holds there too (bob cannot delete, alice can).
  *
  * Installs use the npm cache first (`--prefer-offline`; backstage:build has put these versions
  * there) and the npm registry for anything missing.
@@ -28,11 +35,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKSTAGE_DIR, requireBackstageBuild } from '../../scripts/lib/run/backstage.ts';
 import { freePort, httpOk, startProcess, waitUntil, type Managed } from '../../scripts/lib/run/process.ts';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
+import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../support/browser.ts';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer.ts';
+import { buildNewApp, installNewApp, NEW_APP_BACKEND_DEPS, NEW_APP_FRONTEND_DEPS, NEW_APP_ROOT_DEV_DEPS, releaseResolutions, writeNewApp, yarnRelease } from './byo-create-app.ts';
+import { startByoSso, startModeProxy, type ByoSso } from './byo-sso.ts';
 import { ALL_PROVIDERS, catalog, providerStatus, proxyToken, rawRequest } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -125,10 +136,13 @@ async function version(pkg: string): Promise<string> {
 
 async function pack(pkg: Pkg, dest: string): Promise<Packed> {
   const cwd = path.join(BACKSTAGE_DIR, 'plugins', PACKAGES[pkg].dir);
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dest, '--loglevel=error'], { cwd });
-  const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  const manifest = JSON.parse(await readFile(path.join(cwd, 'package.json'), 'utf8'));
-  return { file: path.join(dest, info!.filename), files: info!.files.map((f) => f.path).sort(), manifest };
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dest, '--loglevel=error'], { cwd, maxBuffer: 16 * 1024 * 1024 });
+  // npm prints the lifecycle scripts' output (prepack) before the JSON.
+  const [info] = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as { filename: string; files: { path: string }[] }[];
+  const file = path.join(dest, info!.filename);
+  // The manifest a user installs: the one in the tarball (backstage-cli's prepack rewrites it).
+  const { stdout: manifest } = await run('tar', ['-xOzf', file, 'package/package.json']);
+  return { file, files: info!.files.map((f) => f.path).sort(), manifest: JSON.parse(manifest) };
 }
 
 /** A folder with `package.json` (the given dependencies) and `npm install` run in it. */
@@ -226,13 +240,24 @@ describe('the packages', () => {
   it('each packs its compiled code, types, README and manifest, and no sources', () => {
     expect(packed.auth.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/oidcProxy.js', 'dist/canonicalPath.js']));
     expect(packed.permission.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
-    expect(packed.react.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.esm.js', 'dist/index.d.ts']));
+    expect(packed.react.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.esm.js', 'dist/index.d.ts', 'dist/alpha.esm.js', 'dist/alpha.d.ts']));
     for (const p of Object.values(packed)) {
       expect(p.files.filter((f) => f.startsWith('src/') || f.endsWith('.tsx') || f === 'tsconfig.json'), p.manifest.name).toEqual([]);
       expect(p.manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect(p.files, p.manifest.name).toContain(p.manifest.main);
       expect(p.files, p.manifest.name).toContain(p.manifest.types);
     }
+  });
+
+  it('the frontend package is published the way backstage-cli publishes a frontend plugin module: both entries built, typed and marked for discovery', () => {
+    const m = packed.react.manifest;
+    expect(m.backstage).toEqual({ role: 'frontend-plugin-module', pluginId: 'app', pluginPackage: '@backstage/plugin-app', features: { './alpha': '@backstage/FrontendModule' } });
+    expect(m.exports['.']).toEqual({ import: './dist/index.esm.js', types: './dist/index.d.ts', default: './dist/index.esm.js' });
+    expect(m.exports['./alpha']).toEqual({ backstage: '@backstage/FrontendModule', import: './dist/alpha.esm.js', types: './dist/alpha.d.ts', default: './dist/alpha.esm.js' });
+    expect(m.typesVersions['*'].alpha).toEqual(['dist/alpha.d.ts']);
+    expect([m.main, m.module, m.types]).toEqual(['dist/index.esm.js', 'dist/index.esm.js', 'dist/index.d.ts']);
+    // The new-system APIs are optional peers: a legacy app installs nothing for them.
+    expect(Object.keys(m.peerDependenciesMeta ?? {}).sort()).toEqual(['@backstage/frontend-plugin-api', '@backstage/plugin-app-react']);
   });
 
   it('the frontend package declares the config it reads as frontend-visible', () => {
@@ -258,7 +283,9 @@ describe('the packages', () => {
       ['react', frontendDir()],
     ];
     for (const [p, app] of apps) {
-      const peers = Object.entries((packed[p].manifest.peerDependencies ?? {}) as Record<string, string>);
+      const optional = (packed[p].manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+      // The legacy app does not install the new frontend system's optional peers (the create-app app is checked below).
+      const peers = Object.entries((packed[p].manifest.peerDependencies ?? {}) as Record<string, string>).filter(([peer]) => !optional[peer]?.optional);
       expect(peers.length, p).toBeGreaterThan(0);
       for (const [peer, range] of peers) {
         // Not nested under our package: the app's own copy is the one our module talks to.
@@ -460,3 +487,181 @@ async function serveFrontend(port: number, dist: string, backend: string): Promi
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${port}`, signOuts, server };
 }
+
+/**
+ * The third app, laid out as @backstage/create-app lays out a new one (byo-create-app.ts), from the
+ * tarballs only, built by backstage-cli, run from its unpacked production bundle; Keycloak, and
+ * oauth2-proxy as the chart renders it, in front (byo-sso.ts).
+ */
+describe('a create-app app (new frontend system, createBackend) with the packages, against Keycloak in Chromium', () => {
+  const appDir = () => path.join(tmp, 'create-app');
+  let deployDir: string;
+  let sso: ByoSso;
+  let browser: BrowserHandle | undefined;
+  const authUrl = () => `${sso.keycloak.issuer}/protocol/openid-connect/auth`;
+  const { alice } = DEV_USERS;
+
+  beforeAll(async () => {
+    const versions = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
+    await writeNewApp(appDir(), {
+      rootDev: await versions(NEW_APP_ROOT_DEV_DEPS),
+      frontend: { ...(await versions(NEW_APP_FRONTEND_DEPS)), [PACKAGES.react.name]: `file:${packed.react.file}` },
+      backend: { ...(await versions(NEW_APP_BACKEND_DEPS)), [PACKAGES.auth.name]: `file:${packed.auth.file}`, [PACKAGES.permission.name]: `file:${packed.permission.file}` },
+      resolutions: await releaseResolutions(BACKSTAGE_DIR),
+    });
+    const t0 = Date.now();
+    const yarn = await yarnRelease(BACKSTAGE_DIR);
+    await installNewApp(appDir(), yarn);
+    log(`create-app app: yarn ${yarn.version} install in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+    const built = await buildNewApp(appDir());
+    deployDir = built.deployDir;
+    log(`create-app app: yarn build:backend (backstage-cli: app bundle, backend skeleton + bundle) in ${built.seconds.toFixed(0)}s`);
+    sso = await startByoSso(log);
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await sso?.stop();
+  });
+
+  /** A screenshot of the page a failed test left (artifacts/screenshots/byo-create-app-*-failed.png). */
+  let onFailure: (() => Promise<unknown>) | undefined;
+  beforeEach(() => {
+    onFailure = undefined;
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await onFailure?.().catch(() => undefined);
+  });
+
+  /** The app's backend from its production bundle in `mode`, on `port`, public at the SSO origin. */
+  async function startNewApp(mode: string, port: number, extraConfig: string): Promise<{ url: string; proc: Managed }> {
+    const url = `http://127.0.0.1:${port}`;
+    const config = path.join(deployDir, `app-config.${mode}.yaml`);
+    const addresses = path.join(deployDir, `app-config.${mode}-addresses.yaml`);
+    await writeFile(addresses, `app:\n  baseUrl: ${sso.publicUrl}\nbackend:\n  baseUrl: ${sso.publicUrl}\n  listen: { host: 127.0.0.1, port: ${port} }\n`);
+    await writeFile(config, extraConfig);
+    const proc = startProcess({
+      name: `create-app-${mode}`,
+      cmd: process.execPath,
+      args: ['packages/backend', '--config', path.join(appDir(), 'app-config.yaml'), '--config', addresses, '--config', config],
+      cwd: deployDir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: '--no-node-snapshot', BACKSTAGE_SIGNIN_MODE: mode },
+    });
+    started.push(proc);
+    await waitUntil(`the create-app app (${mode}) on ${url}`, () => httpOk(`${url}/.backstage/health/v1/readiness`), { timeoutMs: 180_000, proc, intervalMs: 300 });
+    return { url, proc };
+  }
+
+  /** Keycloak's login form is shown (not skipped by a live SSO session): the password is asked. */
+  async function expectKeycloakLoginForm(page: Page): Promise<void> {
+    await page.waitForURL((u) => u.toString().startsWith(authUrl()), { timeout: 30_000 });
+    await page.locator('#password').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#kc-form-login').count()).toBe(1);
+  }
+
+  it("each peer dependency of the frontend package, the new system's optional ones included, is ONE copy in range", async () => {
+    const semver = createRequire(path.join(appDir(), 'package.json'))('semver') as { satisfies(v: string, range: string): boolean };
+    for (const [peer, range] of Object.entries(packed.react.manifest.peerDependencies as Record<string, string>)) {
+      expect(existsSync(path.join(appDir(), 'node_modules', PACKAGES.react.name, 'node_modules', peer)), peer).toBe(false);
+      const installed = (JSON.parse(await readFile(path.join(appDir(), 'node_modules', peer, 'package.json'), 'utf8')) as { version: string }).version;
+      expect(semver.satisfies(installed, range), `${peer}@${range}, the app has ${installed}`).toBe(true);
+    }
+  });
+
+  for (const mode of ['oauth2Proxy', 'verifiedToken'] as const) {
+    it(`mode ${mode}: alice signs in through oauth2-proxy and Keycloak's page; sign-out ends her Keycloak session${mode === 'oauth2Proxy' ? '; bob cannot delete, alice can' : ''}`, async () => {
+      // The page follows app.signInProvider (as the chart sets it): the default, oauth2Proxy, is not written.
+      const app = await startNewApp(
+        mode,
+        await freePort(),
+        mode === 'oauth2Proxy'
+          ? 'auth:\n  providers:\n    oauth2Proxy: {}\n'
+          : `app:\n  signInProvider: oidcProxy\nauth:\n  providers:\n    oidcProxy:\n      issuer: ${sso.keycloak.issuer}\n      audience: ${sso.clientId}\n`,
+      );
+      const proxy = await startModeProxy(sso, mode, app.url, tmp, log);
+      try {
+        browser ??= await launchBrowser({ log });
+        const page = await browser.newPage();
+        onFailure = () => screenshot(page, `byo-create-app-${mode}-failed`);
+        await signInOnKeycloakPage(page, `${sso.publicUrl}/whoami`, authUrl(), alice);
+        expect(await page.getByTestId('user-entity-ref').textContent()).toBe('user:default/alice');
+        await screenshot(page, `byo-create-app-${mode}-alice`);
+        if (mode === 'oauth2Proxy') {
+          // alice's own Backstage token, from her browser session through the proxy.
+          const refreshed = await page.request.get(`${sso.publicUrl}/api/auth/oauth2Proxy/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+          const aliceToken = ((await refreshed.json()) as { backstageIdentity: { token: string } }).backstageIdentity.token;
+          const bob = await proxyToken(app.url, 'bob');
+          const aliceUid = (await catalog(app.url, bob, 'GET', '/entities/by-name/user/default/alice')).body.metadata.uid;
+          const denied = await catalog(app.url, bob, 'DELETE', `/entities/by-uid/${aliceUid}`);
+          expect(denied.status).toBe(403);
+          expect(denied.body.error.name).toBe('NotAllowedError');
+          const bobUid = (await catalog(app.url, aliceToken, 'GET', '/entities/by-name/user/default/bob')).body.metadata.uid;
+          expect((await catalog(app.url, aliceToken, 'DELETE', `/entities/by-uid/${bobUid}`)).status).toBe(204);
+          expect((await catalog(app.url, aliceToken, 'GET', '/entities/by-name/user/default/bob')).status).toBe(404);
+        }
+        await Promise.all([page.waitForRequest((r) => r.url().startsWith(`${sso.publicUrl}/oauth2/sign_out`), { timeout: 30_000 }), page.getByTestId('sign-out').click()]);
+        await expectKeycloakLoginForm(page);
+        await screenshot(page, `byo-create-app-${mode}-after-sign-out`);
+        await page.close();
+      } finally {
+        await proxy.stop();
+        await app.proc.stop(15_000);
+      }
+    }, 300_000);
+  }
+
+  it("mode oidc: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session", async () => {
+    const app = await startNewApp(
+      'oidc',
+      sso.publicPort,
+      `app:
+  signInProvider: oidc
+auth:
+  # The provider's config below is the production environment's (the frontend asks for this one).
+  environment: production
+  session: { secret: byo-create-app-session-secret-0123456789 }
+  providers:
+    oidc:
+      production:
+        metadataUrl: ${sso.keycloak.issuer}/.well-known/openid-configuration
+        clientId: ${sso.clientId}
+        clientSecret: ${sso.clientSecret}
+        prompt: auto
+backstageKeycloak:
+  endSessionUrl: ${sso.keycloak.issuer}/protocol/openid-connect/logout
+`,
+    );
+    try {
+      browser ??= await launchBrowser({ log });
+      const page = await browser.newPage();
+      onFailure = () => screenshot(page, 'byo-create-app-oidc-failed');
+      await page.goto(`${sso.publicUrl}/whoami`);
+      const button = page.getByRole('button', { name: /sign in/i });
+      await button.waitFor({ timeout: 60_000 });
+      expect(await page.getByText('Sign in using Keycloak').count()).toBeGreaterThan(0);
+      const [popup] = await Promise.all([page.waitForEvent('popup', { timeout: 30_000 }), button.click()]);
+      await expectKeycloakLoginForm(popup);
+      await popup.fill('#username', alice.username);
+      await popup.fill('#password', alice.password);
+      await popup.click('#kc-login');
+      await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('user-entity-ref').textContent()).toBe('user:default/alice');
+      await screenshot(page, 'byo-create-app-oidc-alice');
+      const [ended] = await Promise.all([
+        page.waitForResponse((r) => r.url().startsWith(`${sso.keycloak.issuer}/protocol/openid-connect/logout`), { timeout: 30_000 }),
+        page.getByTestId('sign-out').click(),
+      ]);
+      expect(new URL(ended.url()).searchParams.get('id_token_hint')).toBeTruthy();
+      await page.waitForURL((u) => u.toString().startsWith(sso.publicUrl), { timeout: 30_000 });
+      const again = page.getByRole('button', { name: /sign in/i });
+      await again.waitFor({ timeout: 60_000 });
+      const [second] = await Promise.all([page.waitForEvent('popup', { timeout: 30_000 }), again.click()]);
+      await expectKeycloakLoginForm(second);
+      await screenshot(second, 'byo-create-app-oidc-after-sign-out');
+      await second.close();
+      await page.close();
+    } finally {
+      await app.proc.stop(15_000);
+    }
+  }, 300_000);
+});

@@ -70,7 +70,9 @@ describe('the portal, signed in as alice (admins)', () => {
     await row.click();
     await page.waitForURL(`${stack.publicUrl}/catalog/default/component/hello-service`);
     await page.getByText('Says hello to whoever Keycloak signed in', { exact: false }).first().waitFor({ timeout: 30_000 });
-    await page.getByRole('tab', { name: 'API' }).click();
+    // The entity page's tabs are links (new frontend system); APIs is plugin-api-docs' entity content.
+    await page.locator('a[href$="/catalog/default/component/hello-service/apis"]').filter({ hasText: 'APIs' }).first().click();
+    await page.waitForURL(`${stack.publicUrl}/catalog/default/component/hello-service/apis`);
     await page.getByRole('link', { name: /hello-api|Hello API/ }).first().waitFor({ timeout: 30_000 });
     await expectNoAppError(page);
   });

@@ -6,6 +6,7 @@
  * rewrite is returned so callers can report it.
  */
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import type { K8sObject } from './assemble.ts';
 import { containerEnv } from './release.ts';
 
@@ -95,4 +96,25 @@ export function alphaConfigLaunch(text: string, local: LocalAddresses, keycloakR
   swap('upstreams[0].uri', 'http://127.0.0.1:7007/', `${local.backstageOrigin}/`);
   for (const origin of keycloakRenderedOrigins) swap('Keycloak URLs', origin, local.keycloakOrigin);
   return { text: out, rewritten };
+}
+
+/**
+ * The launch's `--alpha-config` (verifiedToken mode) for a local run: the rendered ConfigMap's
+ * alpha config with the addresses alphaConfigLaunch moves (the issuer's origin to the local
+ * Keycloak), to be written to `file`, and `args` pointing at `file`. Undefined when the launch has
+ * no alpha config (every other mode).
+ */
+export function localAlphaConfig(objects: K8sObject[], args: string[], local: LocalAddresses, file: string): { args: string[]; text: string; rewritten: Rewrite[] } | undefined {
+  const alphaArg = args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
+  if (!alphaArg) return undefined;
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-oauth2-proxy-alpha')) as (K8sObject & { data: Record<string, string> }) | undefined;
+  const text = cm?.data['alpha-config.yaml'];
+  if (!text) throw new Error('the rendered alpha ConfigMap has no alpha-config.yaml');
+  const issuerOrigin = new URL(String(parseYaml(text).providers[0].oidcConfig.issuerURL)).origin;
+  const moved = alphaConfigLaunch(text, local, [issuerOrigin]);
+  return {
+    args: args.map((a) => (a === alphaArg ? `--alpha-config=${file}` : a)),
+    text: moved.text,
+    rewritten: [...moved.rewritten, { key: '--alpha-config', from: alphaArg.slice('--alpha-config='.length), to: file }],
+  };
 }

@@ -18,7 +18,7 @@ export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
  * before the app, staged into the image with their links (scripts/images/catalog.ts).
  */
 export const BACKEND_PLUGINS = ['plugins/auth-backend-module-keycloak', 'plugins/permission-backend-module-keycloak'];
-/** The frontend's workspace package: bundled into packages/app/dist, not needed at runtime. */
+/** The frontend's workspace package: bundled into packages/app/dist by backstage-cli, not needed at runtime. */
 export const FRONTEND_PLUGINS = ['plugins/keycloak-react'];
 
 /** Files the built app needs: the backend's dist and its plugins', and the frontend bundle app-backend serves. */
@@ -57,7 +57,7 @@ export async function buildBackstage(log: Log = progress('backstage:build')): Pr
   } else {
     step('backstage/node_modules is up to date with package-lock.json');
   }
-  step('workspace packages under plugins/ (tsc, esbuild), frontend bundle (esbuild) and backend (tsc)');
+  step('declarations (tsc), workspace packages under plugins/ (tsc; backstage-cli for the frontend one), the app (backstage-cli package build: rspack bundle of the new frontend system) and the backend (tsc)');
   await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm run build`;
   step('built');
 }

@@ -24,7 +24,7 @@ import { renderRelease } from '../chart/release.ts';
 import { backstageAppConfig } from '../chart/app-config.ts';
 import { modeOfValues, type SignInMode } from '../chart/modes.ts';
 import { DEV_KEYCLOAK_ADMIN, realmEnv } from '../dev-credentials.ts';
-import { alphaConfigLaunch, containerEnv, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../chart/sidecar.ts';
+import { containerEnv, localAlphaConfig, sidecarLaunch, type Rewrite, type SidecarLaunch } from '../chart/sidecar.ts';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { repoRoot } from '../paths.ts';
 import { CookieJar, request } from '../http.ts';
@@ -170,18 +170,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         l.rewritten.push({ key: 'OAUTH2_PROXY_REDIS_CONNECTION_URL', from: l.env.OAUTH2_PROXY_REDIS_CONNECTION_URL ?? '', to: redis.url });
         l.env.OAUTH2_PROXY_REDIS_CONNECTION_URL = redis.url;
       }
-      const alphaArg = l.args.find((a) => a.startsWith('--alpha-config=') && a.length > '--alpha-config='.length);
-      if (alphaArg) {
-        // verifiedToken mode: the mounted alpha config, addresses moved like the env's.
-        const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-oauth2-proxy-alpha')) as (K8sObject & { data: Record<string, string> }) | undefined;
-        const text = cm?.data['alpha-config.yaml'];
-        if (!text) throw new Error('the rendered alpha ConfigMap has no alpha-config.yaml');
-        const issuerOrigin = new URL(String(parseYaml(text).providers[0].oidcConfig.issuerURL)).origin;
-        const moved = alphaConfigLaunch(text, at, [issuerOrigin]);
-        const file = path.join(tmp, `alpha-config-${at.proxyPort}.yaml`);
-        await writeFile(file, moved.text);
-        l.args = l.args.map((a) => (a === alphaArg ? `--alpha-config=${file}` : a));
-        l.rewritten.push(...moved.rewritten, { key: '--alpha-config', from: alphaArg.slice('--alpha-config='.length), to: file });
+      // verifiedToken mode: the mounted alpha config, addresses moved like the env's.
+      const alphaFile = path.join(tmp, `alpha-config-${at.proxyPort}.yaml`);
+      const alpha = localAlphaConfig(objs, l.args, at, alphaFile);
+      if (alpha) {
+        await writeFile(alphaFile, alpha.text);
+        l.args = alpha.args;
+        l.rewritten.push(...alpha.rewritten);
       }
       return l;
     };

@@ -1,75 +1,37 @@
 /**
- * The portal: catalog with entity pages, org pages (Keycloak users and groups), API docs, TechDocs,
- * the scaffolder, search and user settings behind a sidebar, and the Keycloak sign-in page of the
- * deployment's sign-in mode (keycloak.tsx). `/` is the profile page: who you are and what you own.
- * Legacy frontend system (createApp from @backstage/app-defaults): see backstage/README.md for why.
+ * The portal on Backstage's new frontend system: catalog with entity pages, org pages (Keycloak
+ * users and groups), API docs, TechDocs (with the report-issue addon), the scaffolder, search,
+ * the catalog graph and user settings, each plugin's own `/alpha` feature; the Keycloak module
+ * (sign-in page of app.signInProvider's mode, the native auth APIs; sign-out also ends the
+ * Keycloak session); and the portal module of this app (modules/portal.tsx: Home at `/` and the
+ * sidebar). Features are listed here rather than discovered, so the bundle holds exactly these.
  */
-import React from 'react';
-import { Route } from 'react-router-dom';
-import { createApp } from '@backstage/app-defaults';
-import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
-import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
-import { ApiExplorerPage } from '@backstage/plugin-api-docs';
-import { CatalogEntityPage, CatalogIndexPage, catalogPlugin } from '@backstage/plugin-catalog';
-import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
-import { orgPlugin } from '@backstage/plugin-org';
-import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';
-import { SearchPage } from '@backstage/plugin-search';
-import { TechDocsIndexPage, techdocsPlugin, TechDocsReaderPage } from '@backstage/plugin-techdocs';
-import { TechDocsAddons } from '@backstage/plugin-techdocs-react';
-import { ReportIssue } from '@backstage/plugin-techdocs-module-addons-contrib';
-import { UserSettingsPage } from '@backstage/plugin-user-settings';
-import { apis } from './apis';
-import { Root } from './components/Root';
-import { entityPage } from './components/EntityPage';
-import { searchPage } from './components/SearchPage';
-import { KeycloakSignInPage } from './keycloak';
-import { ProfilePage } from './ProfilePage';
+import { createApp } from '@backstage/frontend-defaults';
+import keycloakModule from '@backstage-keycloak/plugin-keycloak-react/alpha';
+import apiDocsPlugin from '@backstage/plugin-api-docs/alpha';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import catalogGraphPlugin from '@backstage/plugin-catalog-graph/alpha';
+import orgPlugin from '@backstage/plugin-org/alpha';
+import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import searchPlugin from '@backstage/plugin-search/alpha';
+import techdocsPlugin from '@backstage/plugin-techdocs/alpha';
+import { techDocsReportIssueAddonModule } from '@backstage/plugin-techdocs-module-addons-contrib/alpha';
+import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import { portalNavModule, portalPlugin } from './modules/portal';
 
-const app = createApp({
-  apis,
-  components: { SignInPage: KeycloakSignInPage },
-  bindRoutes({ bind }) {
-    bind(catalogPlugin.externalRoutes, {
-      createComponent: scaffolderPlugin.routes.root,
-      viewTechDoc: techdocsPlugin.routes.docRoot,
-      createFromTemplate: scaffolderPlugin.routes.selectedTemplate,
-    });
-    bind(scaffolderPlugin.externalRoutes, { viewTechDoc: techdocsPlugin.routes.docRoot });
-    bind(orgPlugin.externalRoutes, { catalogIndex: catalogPlugin.routes.catalogIndex });
-  },
+export default createApp({
+  features: [
+    catalogPlugin,
+    orgPlugin,
+    apiDocsPlugin,
+    techdocsPlugin,
+    techDocsReportIssueAddonModule,
+    scaffolderPlugin,
+    searchPlugin,
+    catalogGraphPlugin,
+    userSettingsPlugin,
+    keycloakModule,
+    portalPlugin,
+    portalNavModule,
+  ],
 });
-
-const routes = (
-  <FlatRoutes>
-    <Route path="/" element={<ProfilePage />} />
-    <Route path="/profile" element={<ProfilePage />} />
-    <Route path="/catalog" element={<CatalogIndexPage />} />
-    <Route path="/catalog/:namespace/:kind/:name" element={<CatalogEntityPage />}>
-      {entityPage}
-    </Route>
-    <Route path="/docs" element={<TechDocsIndexPage />} />
-    <Route path="/docs/:namespace/:kind/:name/*" element={<TechDocsReaderPage />}>
-      <TechDocsAddons>
-        <ReportIssue />
-      </TechDocsAddons>
-    </Route>
-    <Route path="/create" element={<ScaffolderPage />} />
-    <Route path="/api-docs" element={<ApiExplorerPage />} />
-    <Route path="/search" element={<SearchPage />}>
-      {searchPage}
-    </Route>
-    <Route path="/settings" element={<UserSettingsPage />} />
-    <Route path="/catalog-graph" element={<CatalogGraphPage />} />
-  </FlatRoutes>
-);
-
-export const App = app.createRoot(
-  <>
-    <AlertDisplay />
-    <OAuthRequestDialog />
-    <AppRouter>
-      <Root>{routes}</Root>
-    </AppRouter>
-  </>,
-);

@@ -13,10 +13,10 @@
  *
  * Either way the Keycloak SSO session ends: the next sign-in asks for the password again.
  */
-import React from 'react';
 import { OAuth2 } from '@backstage/core-app-api';
 import { ProxiedSignInPage, SignInPage as ProviderSignInPage } from '@backstage/core-components';
 import {
+  type ApiRef,
   configApiRef,
   createApiFactory,
   createApiRef,
@@ -35,32 +35,61 @@ import {
 
 export const PROXY_PROVIDERS = ['oauth2Proxy', 'oidcProxy'];
 
+/**
+ * The chart's sign-in modes (global.signIn.mode) and the Backstage auth provider each one signs in
+ * with (app.signInProvider).
+ */
+export const SIGN_IN_MODES = { oauth2Proxy: 'oauth2Proxy', verifiedToken: 'oidcProxy', oidc: 'oidc', oauth2: 'oauth2' } as const;
+export type SignInMode = keyof typeof SIGN_IN_MODES;
+export type SignInProvider = (typeof SIGN_IN_MODES)[SignInMode];
+
 /** The provider of the deployment's sign-in mode (app.signInProvider). */
 export function signInProvider(config: ConfigApi): string {
   return config.getOptionalString('app.signInProvider') ?? 'oauth2Proxy';
 }
 
-/** Backstage's OAuth client for the native provider (oidc or oauth2), titled Keycloak. */
-export const keycloakAuthApiRef = createApiRef<OAuthApi & OpenIdConnectApi & ProfileInfoApi & BackstageIdentityApi & SessionApi>({
+/** What the Keycloak auth APIs implement: Backstage's OAuth client for the native provider. */
+export type KeycloakAuthApi = OAuthApi & OpenIdConnectApi & ProfileInfoApi & BackstageIdentityApi & SessionApi;
+
+/** Backstage's OAuth client for the native provider of app.signInProvider (oidc or oauth2), titled Keycloak. */
+export const keycloakAuthApiRef = createApiRef<KeycloakAuthApi>({
   id: 'backstage-keycloak.auth.keycloak',
 });
 
-export const keycloakAuthApiFactory = createApiFactory({
-  api: keycloakAuthApiRef,
-  deps: { discoveryApi: discoveryApiRef, oauthRequestApi: oauthRequestApiRef, configApi: configApiRef },
-  factory: ({ discoveryApi, oauthRequestApi, configApi }) => {
-    const provider = signInProvider(configApi);
-    return OAuth2.create({
-      configApi,
-      discoveryApi,
-      oauthRequestApi,
-      // Unused in the proxy modes (no such provider there): oidc keeps it harmless.
-      provider: { id: PROXY_PROVIDERS.includes(provider) ? 'oidc' : provider, title: 'Keycloak', icon: () => null },
-      environment: configApi.getOptionalString('auth.environment'),
-      defaultScopes: ['openid', 'profile', 'email'],
-    });
-  },
+/** The same client, always for provider `oidc` (the sign-in page of mode oidc, whatever the config says). */
+export const keycloakOidcAuthApiRef = createApiRef<KeycloakAuthApi>({
+  id: 'backstage-keycloak.auth.keycloak-oidc',
 });
+
+/** The same client, always for provider `oauth2`. */
+export const keycloakOAuth2AuthApiRef = createApiRef<KeycloakAuthApi>({
+  id: 'backstage-keycloak.auth.keycloak-oauth2',
+});
+
+/** A factory for `api`: provider `fixed`, or the native provider of app.signInProvider. */
+function keycloakAuthFactory(api: ApiRef<KeycloakAuthApi>, fixed?: 'oidc' | 'oauth2') {
+  return createApiFactory({
+    api,
+    deps: { discoveryApi: discoveryApiRef, oauthRequestApi: oauthRequestApiRef, configApi: configApiRef },
+    factory: ({ discoveryApi, oauthRequestApi, configApi }) => {
+      const configured = signInProvider(configApi);
+      // In the proxy modes no native provider exists: oidc keeps the unused client harmless.
+      const provider = fixed ?? (PROXY_PROVIDERS.includes(configured) ? 'oidc' : configured);
+      return OAuth2.create({
+        configApi,
+        discoveryApi,
+        oauthRequestApi,
+        provider: { id: provider, title: 'Keycloak', icon: () => null },
+        environment: configApi.getOptionalString('auth.environment'),
+        defaultScopes: ['openid', 'profile', 'email'],
+      });
+    },
+  });
+}
+
+export const keycloakAuthApiFactory = keycloakAuthFactory(keycloakAuthApiRef);
+export const keycloakOidcAuthApiFactory = keycloakAuthFactory(keycloakOidcAuthApiRef, 'oidc');
+export const keycloakOAuth2AuthApiFactory = keycloakAuthFactory(keycloakOAuth2AuthApiRef, 'oauth2');
 
 /** `inner` with its signOut replaced. */
 function withSignOut(inner: IdentityApi, signOut: () => Promise<void>): IdentityApi {
@@ -82,11 +111,27 @@ function leaveFor(url: string): Promise<void> {
   return new Promise<void>(() => undefined);
 }
 
-/** The sign-in page of the mode, whose identity signs out of Keycloak too. */
-export function KeycloakSignInPage(props: SignInPageProps) {
+export interface KeycloakSignInPageProps extends SignInPageProps {
+  /** The sign-in mode this page serves; default: the one app.signInProvider names. */
+  mode?: SignInMode;
+}
+
+/** The native provider's API ref: the fixed one of `mode`, or the config-driven one. */
+function authApiRefOf(mode: SignInMode | undefined): ApiRef<KeycloakAuthApi> {
+  if (mode === 'oidc') return keycloakOidcAuthApiRef;
+  if (mode === 'oauth2') return keycloakOAuth2AuthApiRef;
+  return keycloakAuthApiRef;
+}
+
+/**
+ * The sign-in page of the mode (`mode`, or app.signInProvider's), whose identity signs out of
+ * Keycloak too.
+ */
+export function KeycloakSignInPage({ mode, ...props }: KeycloakSignInPageProps) {
   const config = useApi(configApiRef);
-  const keycloak = useApi(keycloakAuthApiRef);
-  const provider = signInProvider(config);
+  const apiRef = authApiRefOf(mode);
+  const keycloak = useApi(apiRef);
+  const provider = mode ? SIGN_IN_MODES[mode] : signInProvider(config);
   const appUrl = config.getString('app.baseUrl').replace(/\/+$/, '');
   const basePath = new URL(appUrl).pathname.replace(/\/+$/, '');
 
@@ -119,7 +164,7 @@ export function KeycloakSignInPage(props: SignInPageProps) {
     <ProviderSignInPage
       {...props}
       onSignInSuccess={onSignInSuccess}
-      provider={{ id: 'keycloak', title: 'Keycloak', message: 'Sign in using Keycloak', apiRef: keycloakAuthApiRef }}
+      provider={{ id: 'keycloak', title: 'Keycloak', message: 'Sign in using Keycloak', apiRef }}
     />
   );
 }

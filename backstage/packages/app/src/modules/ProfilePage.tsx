@@ -1,8 +1,7 @@
 /** Who the signed-in user is, as Backstage resolved them: entity ref, ownership (groups), profile. */
-import React from 'react';
-import { Content, Header, InfoCard, Page, Progress, WarningPanel } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/core-plugin-api';
-import { Link } from 'react-router-dom';
+import { useEffect, useState } from 'react';
+import { Content, Header, InfoCard, Link, Page, Progress, WarningPanel } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 
 interface Identity {
   userEntityRef: string;
@@ -13,9 +12,9 @@ interface Identity {
 
 export function ProfilePage() {
   const identityApi = useApi(identityApiRef);
-  const [identity, setIdentity] = React.useState<Identity>();
-  const [error, setError] = React.useState<Error>();
-  React.useEffect(() => {
+  const [identity, setIdentity] = useState<Identity>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
     Promise.all([identityApi.getBackstageIdentity(), identityApi.getProfileInfo()])
       .then(([id, profile]) => setIdentity({ ...id, displayName: profile.displayName, email: profile.email }))
       .catch(setError);
