@@ -130,8 +130,15 @@ function log(line: string): void {
   console.log(`[byo] ${line}`);
 }
 
-async function version(pkg: string): Promise<string> {
-  return (JSON.parse(await readFile(path.join(BACKSTAGE_DIR, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+/** The versions backstage/ installed of `names` (its node_modules), as exact dependencies. */
+async function versions(names: string[]): Promise<Record<string, string>> {
+  const version = async (pkg: string) => (JSON.parse(await readFile(path.join(BACKSTAGE_DIR, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
+}
+
+/** Dependencies on the packed tarballs of `pkgs` (nothing else comes from backstage/). */
+function tarballs(...pkgs: Pkg[]): Record<string, string> {
+  return Object.fromEntries(pkgs.map((p) => [PACKAGES[p].name, `file:${packed[p].file}`]));
 }
 
 async function pack(pkg: Pkg, dest: string): Promise<Packed> {
@@ -200,9 +207,8 @@ beforeAll(async () => {
   for (const p of Object.keys(PACKAGES) as Pkg[]) packed[p] = await pack(p, packs);
   log(`packed ${Object.values(packed).map((p) => path.basename(p.file)).join(', ')}`);
 
-  const versions = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
-  const backendDeps = { ...(await versions(BACKEND_DEPS)), [PACKAGES.auth.name]: `file:${packed.auth.file}`, [PACKAGES.permission.name]: `file:${packed.permission.file}` };
-  const frontendDeps = { ...(await versions(FRONTEND_DEPS)), [PACKAGES.react.name]: `file:${packed.react.file}` };
+  const backendDeps = { ...(await versions(BACKEND_DEPS)), ...tarballs('auth', 'permission') };
+  const frontendDeps = { ...(await versions(FRONTEND_DEPS)), ...tarballs('react') };
   // legacy-peer-deps as in backstage/.npmrc: upstream peer ranges conflict with what Backstage runs
   // (Material UI v4 declares React <= 17; backend-defaults 0.18 declares better-sqlite3 ^12 while
   // 13 is what backstage/ uses). Our packages' own peer ranges are checked by a test below.
@@ -502,11 +508,10 @@ describe('a create-app app (new frontend system, createBackend) with the package
   const { alice } = DEV_USERS;
 
   beforeAll(async () => {
-    const versions = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
     await writeNewApp(appDir(), {
       rootDev: await versions(NEW_APP_ROOT_DEV_DEPS),
-      frontend: { ...(await versions(NEW_APP_FRONTEND_DEPS)), [PACKAGES.react.name]: `file:${packed.react.file}` },
-      backend: { ...(await versions(NEW_APP_BACKEND_DEPS)), [PACKAGES.auth.name]: `file:${packed.auth.file}`, [PACKAGES.permission.name]: `file:${packed.permission.file}` },
+      frontend: { ...(await versions(NEW_APP_FRONTEND_DEPS)), ...tarballs('react') },
+      backend: { ...(await versions(NEW_APP_BACKEND_DEPS)), ...tarballs('auth', 'permission') },
       resolutions: await releaseResolutions(BACKSTAGE_DIR),
     });
     const t0 = Date.now();

@@ -18,7 +18,7 @@ export async function dockerProblem(): Promise<string | undefined> {
   const out = await $({ quiet: true, nothrow: true, timeout: '20s' })`docker info --format {{.ServerVersion}}`;
   if (out.ok) return undefined;
   const problem = `no Docker engine (${(out.stderr.trim().split('\n').pop() ?? '') || 'docker not found'})`;
-  if (inCI) throw new Error(`${problem}: the cluster tier needs Docker (CI=true: failing instead of skipping). Fix: scripts/ci/docker.sh`);
+  if (inCI) throw new Error(`${problem}: the cluster and release tiers need Docker (CI=true: failing instead of skipping). Fix: scripts/ci/docker.sh`);
   return problem;
 }
 
