@@ -1,5 +1,6 @@
 /**
- * npm run backstage:build   install (npm ci in backstage/) and production build of app and backend
+ * npm run backstage:build   yarn install in backstage/, the production build of every package
+ *                           (backstage-cli), and the deployable app in backstage/.deploy
  * npm run backstage:start   the built backend on 127.0.0.1:7007 with app-config.local.yaml and the
  *                           static demo organisation (alice in admins, bob in users)
  *

@@ -18,15 +18,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import { repoRoot } from '../lib/paths.ts';
-import { BACKEND_PLUGINS } from '../lib/run/backstage.ts';
-import { pruneNodeModules } from './prune.ts';
+import { requireBackstageBuild } from '../lib/run/backstage.ts';
 import { ensureJava, ensureKeycloak, ensureTool, KEYCLOAK_VERSION, OAUTH2_PROXY_VERSION, REGISTRY_VERSION } from '../lib/tools/index.ts';
 import { ensureDebianImage } from './debian.ts';
 import { imagesCacheDir, inspectImage, mib, requireDocker, seconds, step, stderrLog, type Log } from './run.ts';
@@ -237,73 +236,36 @@ async function buildNode(log: Log, o: BuildOptions): Promise<string[]> {
   return [];
 }
 
-/** sha256 over the inputs of the production node_modules (lockfile and workspace manifests). */
-async function lockHash(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', '.npmrc', 'packages/backend/package.json', 'packages/app/package.json', ...BACKEND_PLUGINS.map((p) => `${p}/package.json`), 'node_modules/.package-lock.json', 'techdocs/requirements.txt']) {
-    h.update(`${f}\0`);
-    if (existsSync(path.join(dir, f))) h.update(await readFile(path.join(dir, f)));
-  }
-  // The pruning rules shape the staged tree too.
-  h.update(await readFile(path.join(repoRoot, 'scripts', 'images', 'prune.ts')));
-  return h.digest('hex');
-}
-
 /**
- * backstage/.image/node_modules: the backend's production dependencies, pruned from a hard-linked
- * copy of the host install (`npm prune --omit=dev` with only the backend workspace), so native
- * modules are the ones built on this Debian bookworm host. The frontend is a static bundle by now:
- * its libraries stay out; `app` is linked back to packages/app (the bundle app-backend serves).
- * The backend's own workspace packages (BACKEND_PLUGINS) stay workspaces of the staged install, so
- * node_modules/@backstage-keycloak/* keep their links (../../plugins/<dir>): the Dockerfile copies
- * each one's package.json and dist to /app/plugins/<dir>, where those links point in the image.
+ * The Backstage image's build context besides the Dockerfile: backstage/.deploy, the deployable
+ * app `npm run backstage:build` writes (the backend's bundle over its production node_modules, see
+ * scripts/lib/run/backstage.ts: the same files local runs and the backstage tier start), and
+ * backstage/.image/techdocs, TechDocs' generator (the pinned mkdocs, relocatable: bin/mkdocs runs
+ * python3 -m mkdocs with ../lib on PYTHONPATH), copied to /opt/techdocs by the Dockerfile.
  */
 export async function stageBackstage(log: Log): Promise<string> {
-  const bs = path.join(repoRoot, 'backstage');
-  for (const f of ['node_modules/.package-lock.json', 'packages/backend/dist/index.js', 'packages/app/dist/index.html.tmpl', ...BACKEND_PLUGINS.map((p) => `${p}/dist/index.js`)]) {
-    if (!existsSync(path.join(bs, f))) throw new Error(`backstage/${f} is missing: the app is not built. Fix: npm run backstage:build`);
+  try {
+    requireBackstageBuild();
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}. The image copies backstage/.deploy. Fix: npm run backstage:build`);
   }
-  const lock = await stat(path.join(bs, 'package-lock.json'));
-  const installed = await stat(path.join(bs, 'node_modules', '.package-lock.json'));
-  if (installed.mtimeMs < lock.mtimeMs) throw new Error('backstage/node_modules is older than backstage/package-lock.json. Fix: npm run backstage:build');
+  const bs = path.join(repoRoot, 'backstage');
   const stage = path.join(bs, '.image');
   const stamp = path.join(stage, 'stamp');
-  const want = await lockHash(bs);
+  const want = createHash('sha256').update(await readFile(path.join(bs, 'techdocs', 'requirements.txt'))).digest('hex');
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) {
-    log('backstage: production node_modules already staged (backstage/.image)');
-    return stage;
+    log('backstage: TechDocs generator already staged (backstage/.image/techdocs)');
+  } else {
+    await step('backstage', 'stage the TechDocs generator (backstage/.image/techdocs)', log, async () => {
+      await rm(stage, { recursive: true, force: true });
+      await mkdir(stage, { recursive: true });
+      const mkdocs = await ensureMkdocs(log, { python: '3.11' }); // Debian bookworm's python3
+      await $({ quiet: true })`cp -a ${mkdocs.dir} ${path.join(stage, 'techdocs')}`;
+      await writeFile(stamp, want);
+    });
   }
-  await step('backstage', 'stage production node_modules (hard-linked copy, npm prune --omit=dev)', log, async () => {
-    await rm(stage, { recursive: true, force: true });
-    await mkdir(path.join(stage, 'packages', 'backend'), { recursive: true });
-    await cp(path.join(bs, 'package-lock.json'), path.join(stage, 'package-lock.json'));
-    if (existsSync(path.join(bs, '.npmrc'))) await cp(path.join(bs, '.npmrc'), path.join(stage, '.npmrc'));
-    const root = JSON.parse(await readFile(path.join(bs, 'package.json'), 'utf8')) as { workspaces?: string[] };
-    root.workspaces = ['packages/backend', ...BACKEND_PLUGINS];
-    await writeFile(path.join(stage, 'package.json'), JSON.stringify(root, null, 2));
-    for (const p of BACKEND_PLUGINS) {
-      await mkdir(path.join(stage, p), { recursive: true });
-      await cp(path.join(bs, p, 'package.json'), path.join(stage, p, 'package.json'));
-    }
-    const backend = JSON.parse(await readFile(path.join(bs, 'packages', 'backend', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    delete backend.dependencies?.app;
-    await writeFile(path.join(stage, 'packages', 'backend', 'package.json'), JSON.stringify(backend, null, 2));
-    await $({ quiet: true })`cp -al ${path.join(bs, 'node_modules')} ${path.join(stage, 'node_modules')}`;
-    await rm(path.join(stage, 'node_modules', 'app'), { force: true });
-    // Scripts stay off: nothing is rebuilt, the host's compiled native modules are kept.
-    await $({ quiet: true, cwd: stage })`npm prune --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error`;
-    // Files of runtime packages the backend never reads (maps, declarations, other platforms' binaries...): ./prune.ts.
-    const pruned = await pruneNodeModules(path.join(stage, 'node_modules'));
-    log(`backstage: left out ${pruned.files} files the backend never reads (${mib(pruned.bytes)}; scripts/images/prune.ts)`);
-    await $({ quiet: true })`ln -s ../packages/app ${path.join(stage, 'node_modules', 'app')}`;
-    // TechDocs' generator: the pinned mkdocs (relocatable: bin/mkdocs runs python3 -m mkdocs with
-    // ../lib on PYTHONPATH), copied to /opt/techdocs by the Dockerfile.
-    const mkdocs = await ensureMkdocs(log, { python: '3.11' }); // Debian bookworm's python3
-    await $({ quiet: true })`cp -a ${mkdocs.dir} ${path.join(stage, 'techdocs')}`;
-    await writeFile(stamp, want);
-  });
-  const du = await $({ quiet: true })`du -sb ${path.join(stage, 'node_modules')}`;
-  log(`backstage: production node_modules ${mib(Number(du.stdout.split('\t')[0]))}`);
+  const du = await $({ quiet: true })`du -sb ${path.join(bs, '.deploy', 'node_modules')}`;
+  log(`backstage: production node_modules ${mib(Number(du.stdout.split('\t')[0]))} (backstage/.deploy)`);
   return stage;
 }
 

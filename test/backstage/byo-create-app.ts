@@ -13,17 +13,19 @@
  *   packages/backend        role backend: src/index.ts with createBackend() and backend.add(...)
  *
  * Installed with Yarn 4 as create-app does (nodeLinker node-modules, yarnPath in .yarnrc.yml), the
- * Yarn release taken from the npm registry's @yarnpkg/cli-dist (a devDependency of backstage/:
+ * Yarn release taken from the npm registry's @yarnpkg/cli-dist (the repository's devDependency, the one backstage/ uses:
  * corepack's download host is not reachable here) and packages from the npm registry. Built as a
  * create-app app builds for production: `yarn build:backend` (backstage-cli package build in
  * packages/backend, which builds packages/app first, then writes dist/skeleton.tar.gz and
  * dist/bundle.tar.gz), unpacked into deploy/ as create-app's host-build Dockerfile does; the
  * production install there is the workspace's own node_modules (a link), not a second install.
  * npm workspaces cannot do this step: the backend build copies yarn.lock into the bundle
- * ("ENOENT: no such file or directory, lstat '<app>/yarn.lock'") and runs `yarn run build` in the app.
+ * ("ENOENT: no such file or directory, lstat '<app>/yarn.lock'") and runs `yarn run build` in the app
+ * (which is why backstage/ is a Yarn workspace too).
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../scripts/lib/paths.ts';
@@ -64,7 +66,7 @@ export interface NewAppDeps {
 }
 
 /**
- * The @backstage/* versions backstage/package-lock.json installs at the top level, as Yarn
+ * The @backstage/* versions backstage/ installs at the top level of its node_modules (yarn.lock), as Yarn
  * resolutions. A new app must stay on ONE Backstage release: left to its caret ranges, Yarn takes
  * the newest of each (core-plugin-api ^1.12.10 gives 1.13.0, which brings frontend-plugin-api 1.0.0
  * next to the 0.18.1 of frontend-defaults 0.5.6), and the new frontend system then fails to start
@@ -73,11 +75,11 @@ export interface NewAppDeps {
  * lockfile, so it pins the release our workspace runs.
  */
 export async function releaseResolutions(backstageDir: string): Promise<Record<string, string>> {
-  const lock = JSON.parse(await readFile(path.join(backstageDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const scope = path.join(backstageDir, 'node_modules', '@backstage');
   const out: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(lock.packages)) {
-    const m = /^node_modules\/(@backstage\/[^/]+)$/.exec(key);
-    if (m && entry.version) out[m[1]!] = entry.version;
+  for (const name of (await readdir(scope)).sort()) {
+    const manifest = path.join(scope, name, 'package.json');
+    if (existsSync(manifest)) out[`@backstage/${name}`] = (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
   }
   return out;
 }
@@ -264,9 +266,9 @@ export async function writeNewApp(dir: string, deps: NewAppDeps): Promise<void> 
   }
 }
 
-/** The Yarn release of backstage/ (npm package @yarnpkg/cli-dist). */
-export async function yarnRelease(backstageDir: string): Promise<{ version: string; file: string }> {
-  const dir = path.join(backstageDir, 'node_modules', '@yarnpkg', 'cli-dist');
+/** The Yarn release backstage/ is installed with (the repository's devDependency @yarnpkg/cli-dist). */
+export async function yarnRelease(): Promise<{ version: string; file: string }> {
+  const dir = path.join(repoRoot, 'node_modules', '@yarnpkg', 'cli-dist');
   const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { version: string };
   return { version, file: path.join(dir, 'bin', 'yarn.js') };
 }

@@ -209,7 +209,7 @@ beforeAll(async () => {
 
   const backendDeps = { ...(await versions(BACKEND_DEPS)), ...tarballs('auth', 'permission') };
   const frontendDeps = { ...(await versions(FRONTEND_DEPS)), ...tarballs('react') };
-  // legacy-peer-deps as in backstage/.npmrc: upstream peer ranges conflict with what Backstage runs
+  // legacy-peer-deps (npm): upstream peer ranges conflict with what Backstage runs
   // (Material UI v4 declares React <= 17; backend-defaults 0.18 declares better-sqlite3 ^12 while
   // 13 is what backstage/ uses). Our packages' own peer ranges are checked by a test below.
   await Promise.all([npmApp(backendDir(), 'byo-backend', backendDeps, 'legacy-peer-deps=true\n'), npmApp(frontendDir(), 'byo-frontend', frontendDeps, 'legacy-peer-deps=true\n')]);
@@ -244,14 +244,29 @@ afterAll(async () => {
 
 describe('the packages', () => {
   it('each packs its compiled code, types, README and manifest, and no sources', () => {
-    expect(packed.auth.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/oidcProxy.js', 'dist/canonicalPath.js']));
-    expect(packed.permission.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
+    expect(packed.auth.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.cjs.js', 'dist/index.d.ts', 'dist/oidcProxy.cjs.js', 'dist/canonicalPath.cjs.js']));
+    expect(packed.permission.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.cjs.js', 'dist/index.d.ts']));
     expect(packed.react.files).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist/index.esm.js', 'dist/index.d.ts', 'dist/alpha.esm.js', 'dist/alpha.d.ts']));
     for (const p of Object.values(packed)) {
       expect(p.files.filter((f) => f.startsWith('src/') || f.endsWith('.tsx') || f === 'tsconfig.json'), p.manifest.name).toEqual([]);
       expect(p.manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect(p.files, p.manifest.name).toContain(p.manifest.main);
       expect(p.files, p.manifest.name).toContain(p.manifest.types);
+    }
+  });
+
+  it('the backend packages are published the way backstage-cli publishes a backend plugin module: CommonJS build, types, role and plugin metadata', () => {
+    const expected = {
+      auth: { pluginId: 'auth', pluginPackage: '@backstage/plugin-auth-backend' },
+      permission: { pluginId: 'permission', pluginPackage: '@backstage/plugin-permission-backend' },
+    };
+    for (const p of ['auth', 'permission'] as const) {
+      const m = packed[p].manifest;
+      // features: what backstage-cli's prepack detects, so backend feature discovery finds the module.
+      expect(m.backstage, m.name).toEqual({ role: 'backend-plugin-module', ...expected[p], features: { '.': '@backstage/BackendFeature' } });
+      expect([m.main, m.types], m.name).toEqual(['dist/index.cjs.js', 'dist/index.d.ts']);
+      // prepack applied publishConfig: nothing points at the workspace's TypeScript sources.
+      expect(JSON.stringify(m), m.name).not.toMatch(/src\/index\.ts/);
     }
   });
 
@@ -275,7 +290,7 @@ describe('the packages', () => {
   it('the second app has them installed from the tarballs (copies, not links to backstage/)', async () => {
     for (const p of ['auth', 'permission'] as const) {
       const dir = path.join(backendDir(), 'node_modules', PACKAGES[p].name);
-      expect(existsSync(path.join(dir, 'dist', 'index.js'))).toBe(true);
+      expect(existsSync(path.join(dir, 'dist', 'index.cjs.js'))).toBe(true);
       expect(existsSync(path.join(dir, 'src'))).toBe(false);
     }
     expect(existsSync(path.join(frontendDir(), 'node_modules', PACKAGES.react.name, 'dist', 'index.esm.js'))).toBe(true);
@@ -515,7 +530,7 @@ describe('a create-app app (new frontend system, createBackend) with the package
       resolutions: await releaseResolutions(BACKSTAGE_DIR),
     });
     const t0 = Date.now();
-    const yarn = await yarnRelease(BACKSTAGE_DIR);
+    const yarn = await yarnRelease();
     await installNewApp(appDir(), yarn);
     log(`create-app app: yarn ${yarn.version} install in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
     const built = await buildNewApp(appDir());

@@ -103,8 +103,8 @@ describe('the metrics listener (BACKSTAGE_METRICS_PORT)', () => {
 });
 
 describe('BACKSTAGE_METRICS_PORT', () => {
-  // The built module; importing it without the variable starts nothing.
-  const metrics = createRequire(import.meta.url)(path.join(BACKSTAGE_DIR, 'packages/backend/dist/metrics.js')) as {
+  // The built module (the backend bundle in the deployable app, npm run backstage:build); importing it without the variable starts nothing.
+  const metrics = createRequire(import.meta.url)(path.join(BACKSTAGE_DIR, '.deploy/packages/backend/dist/metrics.cjs.js')) as {
     readMetricsListen(env: Record<string, string | undefined>): { host: string; port: number } | undefined;
   };
 

@@ -1,5 +1,5 @@
 /**
- * What the Backstage image leaves out of its staged node_modules (scripts/images/prune.ts): files
+ * What the Backstage image leaves out of its staged node_modules (scripts/lib/run/prune.ts): files
  * no running backend reads go, everything `require` or the start-up schema compilation reads stays.
  * The rules per path, then a real tree pruned on disk (symbolic links untouched).
  */
@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readlink, rm, stat, symlink, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageOf, prunable, pruneNodeModules } from '../../scripts/images/prune.ts';
+import { packageOf, prunable, pruneNodeModules, pruneSourceMaps } from '../../scripts/lib/run/prune.ts';
 
 const P = 'linux-x64';
 
@@ -37,6 +37,11 @@ describe('prunable: per file', () => {
     expect(prunable('better-sqlite3/prebuilds/linux-x64.node', P)).toBe(false);
     expect(prunable('better-sqlite3/prebuilds/linux-arm64.node', 'linux-arm64')).toBe(false);
     expect(prunable('better-sqlite3/lib/database.js', P)).toBe(false);
+  });
+
+  it("node-gyp goes whole (Yarn's implicit build dependency; no build script runs), node-gyp-build stays", () => {
+    for (const f of ['node-gyp/package.json', 'node-gyp/bin/node-gyp.js', 'node-gyp/gyp/pylib/gyp/__init__.py']) expect(prunable(f, P), f).toBe(true);
+    for (const f of ['node-gyp-build/index.js', 'node-gyp-build/package.json']) expect(prunable(f, P), f).toBe(false);
   });
 
   it("TypeScript keeps its API and lib declarations; its command-line front ends and translations go", () => {
@@ -86,5 +91,33 @@ describe('pruneNodeModules: a tree on disk', () => {
     for (const gone of ['pg/index.js.map', 'pg/README.md', 'zod/index.d.ts', 'better-sqlite3/prebuilds/win32-x64.node']) expect(await exists(gone), gone).toBe(false);
     expect(await readlink(path.join(nm, '@backstage-keycloak', 'x'))).toBe('../../plugins/x');
     expect(await stat(path.join(dir, 'plugins', 'x', 'README.md')).then(() => true)).toBe(true);
+  });
+});
+
+describe('pruneSourceMaps: the bundle of the deployable app', () => {
+  let dir: string;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("removes every *.map under the workspace packages, the app's static files included, and nothing else", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bk-prune-maps-'));
+    const files: Record<string, string> = {
+      'app/dist/static/main.1a2b.js': 'console.log(1);\n//# sourceMappingURL=main.1a2b.js.map\n',
+      'app/dist/static/main.1a2b.js.map': '{"version":3,"sources":["src/App.tsx"]}',
+      'app/dist/index.html.tmpl': '<html></html>\n',
+      'app/dist/.config-schema.json': '{}',
+      'backend/dist/index.cjs.js': 'module.exports = {};\n',
+      'backend/dist/index.cjs.js.map': '{"version":3}',
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+      await writeFile(path.join(dir, rel), text);
+    }
+    const r = await pruneSourceMaps(dir);
+    expect(r.files).toBe(2);
+    expect(r.bytes).toBe(Buffer.byteLength(files['app/dist/static/main.1a2b.js.map']!) + Buffer.byteLength(files['backend/dist/index.cjs.js.map']!));
+    const exists = (rel: string) => stat(path.join(dir, rel)).then(() => true, () => false);
+    for (const rel of Object.keys(files)) expect(await exists(rel), rel).toBe(!rel.endsWith('.map'));
   });
 });

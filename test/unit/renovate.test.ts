@@ -69,8 +69,8 @@ describe('renovate.json', () => {
     }
   });
 
-  it('npm: the root and backstage/ packages, @backstage/* grouped', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'backstage/package.json', 'backstage/package-lock.json']));
+  it('npm: the root (npm) and backstage/ (Yarn) packages, @backstage/* grouped', () => {
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'backstage/package.json', 'backstage/yarn.lock']));
     const rule = config.packageRules.find((r) => r.matchPackageNames?.includes('@backstage/**'));
     expect(rule?.groupName).toBeTruthy();
     const app = readFileSync(path.join(repoRoot, 'backstage/packages/backend/package.json'), 'utf8');

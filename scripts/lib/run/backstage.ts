@@ -1,34 +1,50 @@
 /**
- * The built Backstage backend of backstage/ as a local process: `node packages/backend --config ...`
- * in backstage/, like the chart runs it in /app. Readiness is the backend's own health endpoint.
+ * The built Backstage backend of backstage/ as a local process: `node .deploy/packages/backend
+ * --config ...` in backstage/ (the deployable app the image copies to /app, where the chart runs
+ * `node packages/backend`). Readiness is the backend's own health endpoint.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { $ } from 'zx';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { ensureMkdocs } from '../tools/mkdocs.ts';
 import path from 'node:path';
 import { repoRoot } from '../paths.ts';
+import { pruneNodeModules, pruneSourceMaps } from './prune.ts';
 import { inCI, progress, startProcess, waitUntil, httpOk, type Log, type Managed } from './process.ts';
 
 export const BACKSTAGE_DIR = path.join(repoRoot, 'backstage');
 
 /**
- * The backend's workspace packages (backstage/plugins/, folders relative to backstage/): built
- * before the app, staged into the image with their links (scripts/images/catalog.ts).
+ * The deployable app (gitignored): the backend's production build as Backstage's host-build
+ * Dockerfile lays it out in /app. `npm run backstage:build` writes it: the skeleton
+ * (packages/backend/dist/skeleton.tar.gz: every workspace package.json the backend needs) with
+ * yarn.lock, `yarn workspaces focus --all --production` there, then the bundle
+ * (packages/backend/dist/bundle.tar.gz: each package's dist/) unpacked over it. The image copies
+ * it to /app (backstage/Dockerfile); local runs start `node .deploy/packages/backend` from
+ * backstage/, so tests run exactly the files the image holds.
+ */
+export const DEPLOY_DIR = path.join(BACKSTAGE_DIR, '.deploy');
+
+/**
+ * The backend's workspace packages (backstage/plugins/, folders relative to backstage/): in the
+ * backend's bundle, linked from node_modules/@backstage-keycloak/ in the deployable app.
  */
 export const BACKEND_PLUGINS = ['plugins/auth-backend-module-keycloak', 'plugins/permission-backend-module-keycloak'];
 /** The frontend's workspace package: bundled into packages/app/dist by backstage-cli, not needed at runtime. */
 export const FRONTEND_PLUGINS = ['plugins/keycloak-react'];
 
-/** Files the built app needs: the backend's dist and its plugins', and the frontend bundle app-backend serves. */
+/** Files the built app needs: the packages' dist (what `npm pack` ships), the backend bundle, and the deployable app. */
 export const BUILD_OUTPUTS = [
-  ...BACKEND_PLUGINS.map((p) => `${p}/dist/index.js`),
+  ...BACKEND_PLUGINS.flatMap((p) => [`${p}/dist/index.cjs.js`, `${p}/dist/index.d.ts`]),
   ...FRONTEND_PLUGINS.map((p) => `${p}/dist/index.esm.js`),
-  'packages/backend/dist/index.js',
-  'packages/app/dist/index.html.tmpl',
-  'packages/app/dist/.config-schema.json',
-  'node_modules/@backstage/backend-defaults/package.json',
+  'packages/backend/dist/bundle.tar.gz',
+  'packages/backend/dist/skeleton.tar.gz',
+  '.deploy/packages/backend/dist/index.cjs.js',
+  '.deploy/packages/app/dist/index.html.tmpl',
+  '.deploy/packages/app/dist/.config-schema.json',
+  '.deploy/node_modules/@backstage/backend-defaults/package.json',
 ];
 
 export function backstageBuilt(): boolean {
@@ -43,22 +59,82 @@ export function requireBackstageBuild(): void {
 }
 
 /**
- * npm ci in backstage/ (only when node_modules is older than the lock file) and the production
- * build of app and backend, with a progress line per step.
+ * Yarn, the package manager of backstage/ (Backstage's default): the release of the repository's
+ * devDependency @yarnpkg/cli-dist (from the npm registry), first on PATH so backstage-cli's own
+ * `yarn` calls find the same one.
+ */
+export function yarnEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const bin = path.join(repoRoot, 'node_modules', '.bin');
+  if (!existsSync(path.join(bin, 'yarn'))) throw new Error(`${path.join(bin, 'yarn')} is missing: run \`npm ci\` at the repository root first (Yarn comes from the devDependency @yarnpkg/cli-dist)`);
+  return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, YARN_ENABLE_PROGRESS_BARS: 'false', YARN_ENABLE_TELEMETRY: 'false', ...extra };
+}
+
+/** sha256 over what decides the deployable app's node_modules (and how it is pruned). */
+async function deployInputs(): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of [path.join(BACKSTAGE_DIR, 'yarn.lock'), path.join(BACKSTAGE_DIR, 'package.json'), path.join(BACKSTAGE_DIR, '.yarnrc.yml'), path.join(BACKSTAGE_DIR, 'packages', 'backend', 'dist', 'skeleton.tar.gz'), path.join(repoRoot, 'scripts', 'lib', 'run', 'prune.ts')]) {
+    h.update(`${path.basename(f)}\0`);
+    h.update(await readFile(f));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * backstage/.deploy from the backend's build (see DEPLOY_DIR). The production install is redone
+ * only when its inputs change; the bundle is unpacked every time.
+ */
+async function deploy(step: (s: string) => void): Promise<void> {
+  const dist = path.join(BACKSTAGE_DIR, 'packages', 'backend', 'dist');
+  const stamp = path.join(DEPLOY_DIR, '.inputs');
+  const want = await deployInputs();
+  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) {
+    step('.deploy: production node_modules up to date with yarn.lock and the skeleton');
+  } else {
+    step('.deploy: skeleton + yarn.lock, yarn workspaces focus --all --production (from the Yarn cache), pruned (scripts/lib/run/prune.ts)');
+    await rm(DEPLOY_DIR, { recursive: true, force: true });
+    await mkdir(DEPLOY_DIR, { recursive: true });
+    await $({ quiet: true })`tar xzf ${path.join(dist, 'skeleton.tar.gz')} -C ${DEPLOY_DIR}`;
+    for (const f of ['yarn.lock', 'package.json', '.yarnrc.yml']) await cp(path.join(BACKSTAGE_DIR, f), path.join(DEPLOY_DIR, f));
+    // The lockfile also lists the workspaces the backend does not need (the app's frontend
+    // package): focus installs only what the skeleton's workspaces depend on.
+    await $({ cwd: DEPLOY_DIR, env: yarnEnv({ YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' }), stdio: ['ignore', 'inherit', 'inherit'] })`yarn workspaces focus --all --production`;
+    const pruned = await pruneNodeModules(path.join(DEPLOY_DIR, 'node_modules'));
+    step(`.deploy: left out ${pruned.files} files the backend never reads (${(pruned.bytes / 1048576).toFixed(1)} MiB)`);
+    await writeFile(stamp, want);
+  }
+  for (const d of ['packages', 'plugins']) await rm(path.join(DEPLOY_DIR, d), { recursive: true, force: true });
+  await $({ quiet: true })`tar xzf ${path.join(dist, 'bundle.tar.gz')} -C ${DEPLOY_DIR}`;
+  // The app's static files keep no source maps (app-backend would serve them); the backend's
+  // own, a few hundred KiB, stay for stack traces.
+  const maps = await pruneSourceMaps(path.join(DEPLOY_DIR, 'packages', 'app', 'dist'));
+  step(`.deploy: the backend bundle unpacked (the app's source maps left out: ${(maps.bytes / 1048576).toFixed(1)} MiB)`);
+}
+
+/**
+ * `yarn install --immutable` in backstage/ (only when node_modules is older than yarn.lock), the
+ * production build as Backstage's own commands do it (`yarn tsc`: declarations in dist-types/;
+ * `yarn build:all`: backstage-cli repo build --all, every package's dist/, the app's rspack
+ * bundle, and the backend's skeleton and bundle), then backstage/.deploy. A progress line per step.
  */
 export async function buildBackstage(log: Log = progress('backstage:build')): Promise<void> {
   const t0 = Date.now();
   const step = (s: string): void => log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
-  const lock = path.join(BACKSTAGE_DIR, 'package-lock.json');
-  const marker = path.join(BACKSTAGE_DIR, 'node_modules', '.package-lock.json');
+  const lock = path.join(BACKSTAGE_DIR, 'yarn.lock');
+  const marker = path.join(BACKSTAGE_DIR, 'node_modules', '.yarn-state.yml');
+  const yarn = $({ cwd: BACKSTAGE_DIR, env: yarnEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
   if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
-    step('npm ci in backstage/ (Backstage packages from the npm registry; a few minutes the first time)');
-    await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm ci --no-audit --no-fund --loglevel=error`;
+    step('yarn install --immutable in backstage/ (Backstage packages from the npm registry; a few minutes the first time)');
+    await yarn`yarn install --immutable`;
+    // Yarn leaves its state file alone when nothing changed: mark this install as the current one.
+    const now = new Date();
+    await utimes(marker, now, now);
   } else {
-    step('backstage/node_modules is up to date with package-lock.json');
+    step('backstage/node_modules is up to date with yarn.lock');
   }
-  step('declarations (tsc), workspace packages under plugins/ (tsc; backstage-cli for the frontend one), the app (backstage-cli package build: rspack bundle of the new frontend system) and the backend (tsc)');
-  await $({ cwd: BACKSTAGE_DIR, stdio: ['ignore', 'inherit', 'inherit'] })`npm run build`;
+  step('yarn tsc (declarations in dist-types/), yarn build:all (backstage-cli repo build --all: the packages, the app bundle, the backend bundle)');
+  await yarn`yarn tsc`;
+  await yarn`yarn build:all`;
+  await deploy(step);
   step('built');
 }
 
@@ -106,7 +182,7 @@ export async function startBackstage(opts: BackstageOptions = {}): Promise<Backs
   const port = opts.port ?? 7007;
   const log = opts.log ?? progress('backstage');
   const configs = ['app-config.yaml', ...(opts.configs ?? [])];
-  const args = ['packages/backend', ...configs.flatMap((c) => ['--config', c])];
+  const args = [path.join('.deploy', 'packages', 'backend'), ...configs.flatMap((c) => ['--config', c])];
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // TechDocs: the pinned mkdocs first on PATH (as /opt/techdocs/bin in the image), and a fresh
   // publish directory per start (so every page a run shows was generated by that run).

@@ -19,11 +19,17 @@ export default createBackendModule({
       deps: { http: coreServices.httpRouter, httpAuth: coreServices.httpAuth, permissions: coreServices.permissions, logger: coreServices.logger },
       async init({ http, httpAuth, permissions, logger }) {
         http.use(async (req, res, next) => {
-          if (req.method !== 'GET' || !/^\/sync\/[^/]+\/[^/]+\/[^/]+$/.test(req.path)) return next();
+          if (req.method !== 'GET' || !/^\/sync\/[^/]+\/[^/]+\/[^/]+$/.test(req.path)) {
+            next();
+            return;
+          }
           try {
             const credentials = await httpAuth.credentials(req);
             const [decision] = await permissions.authorize([{ permission: techdocsBuildPermission }], { credentials });
-            if (decision?.result === AuthorizeResult.ALLOW) return next();
+            if (decision?.result === AuthorizeResult.ALLOW) {
+              next();
+              return;
+            }
             logger.info(`TechDocs build of ${req.path.slice('/sync/'.length)} not triggered: ${techdocsBuildPermission.name} denied; serving the published docs`);
             res.writeHead(200, { Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Type': 'text/event-stream' });
             res.end(`event: finish\ndata: ${JSON.stringify({ updated: false })}\n\n`);

@@ -36,6 +36,8 @@ export const authModuleKeycloak = createBackendModule({
           case 'oauth2':
             providers.registerProvider({ providerId, factory: nativeProviderFactory(mode, config, logger) });
             break;
+          default:
+            throw new Error(`sign-in mode ${String(mode satisfies never)} has no provider`);
         }
         logger.info(`sign-in mode ${mode}: auth provider ${providerId} only`);
       },

@@ -83,7 +83,7 @@ const keycloakOauth2Authenticator = createOAuthAuthenticator({
     strategy.tokenParams = (options): Record<string, string> => (typeof options.pkceState === 'string' ? { code_verifier: verifier(options.pkceState) } : {});
     const authenticate = strategy.authenticate;
     // passport runs authenticate on an Object.create() of the strategy: keep `this`.
-    strategy.authenticate = function (this: OAuth2StrategyLike, req, options) {
+    strategy.authenticate = function authenticateWithPkce(this: OAuth2StrategyLike, req, options) {
       return authenticate.call(this, req, { ...options, pkceState: req.query?.state });
     };
     return { helper: PassportOAuthAuthenticatorHelper.from(strategy as never), prompt: config.getOptionalString('prompt') ?? 'auto' };

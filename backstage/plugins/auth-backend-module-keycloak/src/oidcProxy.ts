@@ -66,7 +66,9 @@ function reason(e: unknown): string {
     case 'ERR_JWKS_NO_MATCHING_KEY':
       return 'signed by a key the issuer does not publish';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return claim === 'iss' ? 'wrong issuer' : claim === 'aud' ? 'wrong audience' : `claim ${claim} invalid`;
+      if (claim === 'iss') return 'wrong issuer';
+      if (claim === 'aud') return 'wrong audience';
+      return `claim ${claim} invalid`;
     case 'ERR_JWS_INVALID':
     case 'ERR_JWT_INVALID':
       return 'malformed token';

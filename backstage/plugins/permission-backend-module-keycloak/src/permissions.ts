@@ -162,10 +162,8 @@ export const permissionModuleKeycloakGroupPolicy = createBackendModule({
       async init({ policy, config, userInfo, logger }) {
         const { adminGroups, grants } = readPermissionSettings(config);
         const describe = (v: string[]) => (v.includes(EVERYONE) ? 'every signed-in user' : v.join(', ') || 'admins only');
-        logger.info(
-          `permission policy: every signed-in user reads (scaffolder runs: their owner); admins ${adminGroups.join(', ') || 'none'} do everything; ` +
-            (Object.keys(grants) as GrantName[]).map((g) => `${g}: ${describe(grants[g])}`).join('; '),
-        );
+        const granted = (Object.keys(grants) as GrantName[]).map((g) => `${g}: ${describe(grants[g])}`).join('; ');
+        logger.info(`permission policy: every signed-in user reads (scaffolder runs: their owner); admins ${adminGroups.join(', ') || 'none'} do everything; ${granted}`);
         policy.setPolicy(new KeycloakGroupPolicy({ adminGroups, grants, userInfo, logger }));
       },
     });

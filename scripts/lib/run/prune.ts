@@ -1,8 +1,8 @@
 /**
- * What the Backstage image leaves out of its staged production node_modules
- * (backstage/.image/node_modules, scripts/images/catalog.ts stageBackstage): files `npm prune
- * --omit=dev` keeps because they ship inside runtime packages, but that the backend never reads
- * when it runs. `prunable` decides per file (a path relative to node_modules, `/`-separated);
+ * What the deployable app (backstage/.deploy, which the Backstage image copies to /app; written by
+ * scripts/lib/run/backstage.ts) leaves out of its production node_modules: files `yarn workspaces
+ * focus --production` keeps because they ship inside runtime packages, but that the backend never
+ * reads when it runs. `prunable` decides per file (a path relative to node_modules, `/`-separated);
  * `pruneNodeModules` walks the tree (symbolic links are left alone: the workspace packages' links
  * and `app`) and removes what it names.
  *
@@ -18,6 +18,8 @@
  *     the API in `lib/typescript.js`
  *   the browser, React Native and workerd builds of the Azure SDK (`@azure/x/dist/browser/`...),
  *     and `@azure/msal-browser`, which only `@azure/identity`'s browser build imports
+ *   `node-gyp`: Yarn makes it a dependency of every package with a `binding.gyp`, to build it; the
+ *     install runs no build scripts (better-sqlite3 loads its prebuilt binary), so nothing runs it
  */
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,7 +61,31 @@ export function prunable(rel: string, platform = `${process.platform}-${process.
   }
   if (name.startsWith('@azure/') && /^dist\/(browser|react-native|workerd)\//.test(inner)) return true;
   if (name === '@azure/msal-browser') return true;
+  if (name === 'node-gyp') return true;
   return false;
+}
+
+/**
+ * Removes the source maps (`*.map`) under `root`: the app's dist/ in the backend's bundle, where
+ * the rspack build leaves about 45 MiB of them next to the static files app-backend serves. No
+ * browser needs them to run the app, and the image serves the app, not its sources.
+ */
+export async function pruneSourceMaps(root: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== 'node_modules') await walk(abs);
+      else if (e.isFile() && e.name.endsWith('.map')) {
+        bytes += (await lstat(abs)).size;
+        files += 1;
+        await rm(abs);
+      }
+    }
+  };
+  await walk(root);
+  return { files, bytes };
 }
 
 /** Removes the prunable files under `root` (a node_modules folder); returns how many and their bytes. */
