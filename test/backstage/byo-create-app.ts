@@ -10,7 +10,8 @@
  *   packages/app            role frontend: src/index.tsx, src/App.tsx (createApp from
  *                           @backstage/frontend-defaults), src/modules/whoami (a page of its own),
  *                           public/index.html; our frontend package is only a dependency (discovered)
- *   packages/backend        role backend: src/index.ts with createBackend() and backend.add(...)
+ *   packages/backend        role backend: src/index.ts with createBackend() and backend.add(...),
+ *                           our packages' lines taken from their READMEs (backendIndex)
  *
  * Installed with Yarn 4 as create-app does (nodeLinker node-modules, yarnPath in .yarnrc.yml), the
  * Yarn release taken from the npm registry's @yarnpkg/cli-dist (the repository's devDependency, the one backstage/ uses:
@@ -86,32 +87,33 @@ export async function releaseResolutions(backstageDir: string): Promise<Record<s
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
-// Only what differs from a generated app matters here: our packages. The frontend one is a plain
-// dependency of packages/app (app.packages: all discovers its /alpha module); the backend ones are
-// two lines each in packages/backend/src/index.ts.
-const BACKEND_INDEX = `import { createBackend } from '@backstage/backend-defaults';
-import { canonicalPathRootHttpRouter } from '@backstage-keycloak/plugin-auth-backend-module-keycloak';
+/** The first fenced block of `lang` in a README of backstage/plugins/ (its lines, as a user copies them). */
+export async function readmeBlock(pluginDir: string, lang = 'ts'): Promise<string> {
+  const readme = await readFile(path.join(repoRoot, 'backstage', 'plugins', pluginDir, 'README.md'), 'utf8');
+  const m = new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, 'm').exec(readme);
+  if (!m) throw new Error(`backstage/plugins/${pluginDir}/README.md has no \`\`\`${lang} block: the create-app app takes its backend lines from there`);
+  return m[1]!;
+}
 
-const backend = createBackend();
-
-// Refuse non-canonical request paths before any route (backstage-keycloak).
-backend.add(canonicalPathRootHttpRouter());
-
+/**
+ * packages/backend/src/index.ts of the new app: create-app's backend with our packages added by
+ * exactly the lines their READMEs show (the auth module's block: createBackend, the path guard, the
+ * auth plugin and module; the permission module's block), around the plugins a generated app has
+ * anyway (app, catalog). So the test proves the README, not a copy of it. Only what differs from a
+ * generated app matters here; the frontend package is a plain dependency of packages/app
+ * (app.packages: all discovers its /alpha module), as its README says.
+ */
+export async function backendIndex(): Promise<string> {
+  const auth = await readmeBlock('auth-backend-module-keycloak');
+  const permission = await readmeBlock('permission-backend-module-keycloak');
+  return `${auth}
 backend.add(import('@backstage/plugin-app-backend'));
-
-// auth plugin: the sign-in mode's Keycloak provider (BACKSTAGE_SIGNIN_MODE)
-backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage-keycloak/plugin-auth-backend-module-keycloak'));
-
-// catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
 
-// permission plugin with the Keycloak groups policy
-backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(import('@backstage-keycloak/plugin-permission-backend-module-keycloak'));
-
+${permission}
 backend.start();
 `;
+}
 
 const APP_INDEX = `import '@backstage/cli/asset-types';
 import ReactDOM from 'react-dom/client';
@@ -252,7 +254,7 @@ export async function writeNewApp(dir: string, deps: NewAppDeps): Promise<void> 
       scripts: { start: 'backstage-cli package start', build: 'backstage-cli package build' },
       dependencies: { ...deps.backend, app: 'link:../app' },
     }),
-    'packages/backend/src/index.ts': BACKEND_INDEX,
+    'packages/backend/src/index.ts': await backendIndex(),
     'tsconfig.json': json({
       extends: '@backstage/cli/config/tsconfig.json',
       include: ['packages/*/src', 'plugins/*/src'],
