@@ -630,13 +630,22 @@ describe('a create-app app (new frontend system, createBackend) with the package
     }, 300_000);
   }
 
-  it("mode oidc: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session", async () => {
+  // The page of mode oidc, as the chart gets it (app.signInProvider), and pinned by app.extensions
+  // while app.signInProvider names another mode: the pinned page is the one shown and used. The
+  // pinned page is listed FIRST: the app's bootstrap asks only the first sign-in page attached to
+  // app/root whether it exists, and listing extensions in app.extensions moves them to the front in
+  // that order (with `sign-in-page:app: false` first, the app starts with no sign-in page at all and
+  // the guest identity: the packages' READMEs say so).
+  const oidcPage = {
+    'the page follows app.signInProvider': 'app:\n  signInProvider: oidc\n',
+    'the page pinned by app.extensions (sign-in-page:app/keycloak-oidc on, then sign-in-page:app off) while app.signInProvider names oauth2Proxy':
+      'app:\n  signInProvider: oauth2Proxy\n  extensions:\n    - sign-in-page:app/keycloak-oidc: true\n    - sign-in-page:app: false\n',
+  };
+  for (const [how, appConfig] of Object.entries(oidcPage)) it(`mode oidc, ${how}: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session`, async () => {
     const app = await startNewApp(
       'oidc',
       sso.publicPort,
-      `app:
-  signInProvider: oidc
-auth:
+      `${appConfig}auth:
   # The provider's config below is the production environment's (the frontend asks for this one).
   environment: production
   session: { secret: byo-create-app-session-secret-0123456789 }
@@ -654,7 +663,8 @@ backstageKeycloak:
     try {
       browser ??= await launchBrowser({ log });
       const page = await browser.newPage();
-      onFailure = () => screenshot(page, 'byo-create-app-oidc-failed');
+      const shot = `byo-create-app-oidc-${how.startsWith('the page pinned') ? 'pinned' : 'followed'}`;
+      onFailure = () => screenshot(page, `${shot}-failed`);
       await page.goto(`${sso.publicUrl}/whoami`);
       const button = page.getByRole('button', { name: /sign in/i });
       await button.waitFor({ timeout: 60_000 });
@@ -666,7 +676,7 @@ backstageKeycloak:
       await popup.click('#kc-login');
       await page.getByTestId('user-entity-ref').waitFor({ timeout: 60_000 });
       expect(await page.getByTestId('user-entity-ref').textContent()).toBe('user:default/alice');
-      await screenshot(page, 'byo-create-app-oidc-alice');
+      await screenshot(page, `${shot}-alice`);
       const [ended] = await Promise.all([
         page.waitForResponse((r) => r.url().startsWith(`${sso.keycloak.issuer}/protocol/openid-connect/logout`), { timeout: 30_000 }),
         page.getByTestId('sign-out').click(),
@@ -677,7 +687,7 @@ backstageKeycloak:
       await again.waitFor({ timeout: 60_000 });
       const [second] = await Promise.all([page.waitForEvent('popup', { timeout: 30_000 }), again.click()]);
       await expectKeycloakLoginForm(second);
-      await screenshot(second, 'byo-create-app-oidc-after-sign-out');
+      await screenshot(second, `${shot}-after-sign-out`);
       await second.close();
       await page.close();
     } finally {

@@ -15,12 +15,14 @@
  *   sign-in-page:app/keycloak-<mode>      the page of one mode: oauth2-proxy, verified-token,
  *                                         oidc, oauth2                              (disabled)
  *
- * To pin a mode in app-config instead of following app.signInProvider (NOT verified yet: in the
- * create-app app of test/backstage/byo.test.ts this left the app without a sign-in page):
+ * To pin a mode in app-config instead of following app.signInProvider, the mode's page FIRST (the
+ * app's bootstrap asks only the first sign-in page attached to app/root whether it is enabled, and
+ * app.extensions moves the ones it lists to the front; with `sign-in-page:app: false` first the app
+ * has no sign-in page and signs everyone in as the guest):
  *   app:
  *     extensions:
- *       - sign-in-page:app: false
  *       - sign-in-page:app/keycloak-oidc: true
+ *       - sign-in-page:app: false
  */
 import { ApiBlueprint, createFrontendModule } from '@backstage/frontend-plugin-api';
 import { SignInPageBlueprint } from '@backstage/plugin-app-react';
