@@ -244,11 +244,7 @@ async function buildNode(log: Log, o: BuildOptions): Promise<string[]> {
  * python3 -m mkdocs with ../lib on PYTHONPATH), copied to /opt/techdocs by the Dockerfile.
  */
 export async function stageBackstage(log: Log): Promise<string> {
-  try {
-    requireBackstageBuild();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}. The image copies backstage/.deploy. Fix: npm run backstage:build`);
-  }
+  requireBackstageBuild();
   const bs = path.join(repoRoot, 'backstage');
   const stage = path.join(bs, '.image');
   const stamp = path.join(stage, 'stamp');

@@ -30,6 +30,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'n
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import { BACKSTAGE_DIR } from '../../scripts/lib/run/backstage.ts';
 
 const run = promisify(execFile);
 
@@ -75,21 +76,23 @@ export interface NewAppDeps {
  * with the yarn.lock it ships (and `backstage-cli versions:bump` moves it); this app has no such
  * lockfile, so it pins the release our workspace runs.
  */
-export async function releaseResolutions(backstageDir: string): Promise<Record<string, string>> {
-  const scope = path.join(backstageDir, 'node_modules', '@backstage');
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(scope)).sort()) {
-    const manifest = path.join(scope, name, 'package.json');
-    if (existsSync(manifest)) out[`@backstage/${name}`] = (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
-  }
-  return out;
+export async function releaseResolutions(): Promise<Record<string, string>> {
+  const scope = path.join(BACKSTAGE_DIR, 'node_modules', '@backstage');
+  const names = (await readdir(scope)).sort().filter((n) => existsSync(path.join(scope, n, 'package.json')));
+  return installedVersions(names.map((n) => `@backstage/${n}`));
+}
+
+/** The versions backstage/ installed of `names` (its node_modules), as exact dependencies. */
+export async function installedVersions(names: string[]): Promise<Record<string, string>> {
+  const version = async (pkg: string) => (JSON.parse(await readFile(path.join(BACKSTAGE_DIR, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
 }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 /** The first fenced block of `lang` in a README of backstage/plugins/ (its lines, as a user copies them). */
 export async function readmeBlock(pluginDir: string, lang = 'ts'): Promise<string> {
-  const readme = await readFile(path.join(repoRoot, 'backstage', 'plugins', pluginDir, 'README.md'), 'utf8');
+  const readme = await readFile(path.join(BACKSTAGE_DIR, 'plugins', pluginDir, 'README.md'), 'utf8');
   const m = new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, 'm').exec(readme);
   if (!m) throw new Error(`backstage/plugins/${pluginDir}/README.md has no \`\`\`${lang} block: the create-app app takes its backend lines from there`);
   return m[1]!;
@@ -211,7 +214,7 @@ catalog:
 export async function writeNewApp(dir: string, deps: NewAppDeps): Promise<void> {
   // The page template is the one our own app (backstage/packages/app) is built with: create-app's
   // shape, the title from app.title.
-  const indexHtml = await readFile(path.join(repoRoot, 'backstage', 'packages', 'app', 'public', 'index.html'), 'utf8');
+  const indexHtml = await readFile(path.join(BACKSTAGE_DIR, 'packages', 'app', 'public', 'index.html'), 'utf8');
   const files: Record<string, string> = {
     'package.json': json({
       name: 'root',

@@ -42,7 +42,7 @@ import type { Page } from 'playwright-core';
 import { DEV_USERS } from '../../scripts/lib/dev-credentials.ts';
 import { launchBrowser, screenshot, signInOnKeycloakPage, type BrowserHandle } from '../support/browser.ts';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer.ts';
-import { buildNewApp, installNewApp, NEW_APP_BACKEND_DEPS, NEW_APP_FRONTEND_DEPS, NEW_APP_ROOT_DEV_DEPS, releaseResolutions, writeNewApp, yarnRelease } from './byo-create-app.ts';
+import { buildNewApp, installedVersions, installNewApp, NEW_APP_BACKEND_DEPS, NEW_APP_FRONTEND_DEPS, NEW_APP_ROOT_DEV_DEPS, releaseResolutions, writeNewApp, yarnRelease } from './byo-create-app.ts';
 import { startByoSso, startModeProxy, type ByoSso } from './byo-sso.ts';
 import { ALL_PROVIDERS, catalog, providerStatus, proxyToken, rawRequest } from './helpers.ts';
 
@@ -130,12 +130,6 @@ function log(line: string): void {
   console.log(`[byo] ${line}`);
 }
 
-/** The versions backstage/ installed of `names` (its node_modules), as exact dependencies. */
-async function versions(names: string[]): Promise<Record<string, string>> {
-  const version = async (pkg: string) => (JSON.parse(await readFile(path.join(BACKSTAGE_DIR, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await version(n)] as const)));
-}
-
 /** Dependencies on the packed tarballs of `pkgs` (nothing else comes from backstage/). */
 function tarballs(...pkgs: Pkg[]): Record<string, string> {
   return Object.fromEntries(pkgs.map((p) => [PACKAGES[p].name, `file:${packed[p].file}`]));
@@ -207,8 +201,8 @@ beforeAll(async () => {
   for (const p of Object.keys(PACKAGES) as Pkg[]) packed[p] = await pack(p, packs);
   log(`packed ${Object.values(packed).map((p) => path.basename(p.file)).join(', ')}`);
 
-  const backendDeps = { ...(await versions(BACKEND_DEPS)), ...tarballs('auth', 'permission') };
-  const frontendDeps = { ...(await versions(FRONTEND_DEPS)), ...tarballs('react') };
+  const backendDeps = { ...(await installedVersions(BACKEND_DEPS)), ...tarballs('auth', 'permission') };
+  const frontendDeps = { ...(await installedVersions(FRONTEND_DEPS)), ...tarballs('react') };
   // legacy-peer-deps (npm): upstream peer ranges conflict with what Backstage runs
   // (Material UI v4 declares React <= 17; backend-defaults 0.18 declares better-sqlite3 ^12 while
   // 13 is what backstage/ uses). Our packages' own peer ranges are checked by a test below.
@@ -524,10 +518,10 @@ describe('a create-app app (new frontend system, createBackend) with the package
 
   beforeAll(async () => {
     await writeNewApp(appDir(), {
-      rootDev: await versions(NEW_APP_ROOT_DEV_DEPS),
-      frontend: { ...(await versions(NEW_APP_FRONTEND_DEPS)), ...tarballs('react') },
-      backend: { ...(await versions(NEW_APP_BACKEND_DEPS)), ...tarballs('auth', 'permission') },
-      resolutions: await releaseResolutions(BACKSTAGE_DIR),
+      rootDev: await installedVersions(NEW_APP_ROOT_DEV_DEPS),
+      frontend: { ...(await installedVersions(NEW_APP_FRONTEND_DEPS)), ...tarballs('react') },
+      backend: { ...(await installedVersions(NEW_APP_BACKEND_DEPS)), ...tarballs('auth', 'permission') },
+      resolutions: await releaseResolutions(),
     });
     const t0 = Date.now();
     const yarn = await yarnRelease();
@@ -636,12 +630,15 @@ describe('a create-app app (new frontend system, createBackend) with the package
   // app/root whether it exists, and listing extensions in app.extensions moves them to the front in
   // that order (with `sign-in-page:app: false` first, the app starts with no sign-in page at all and
   // the guest identity: the packages' READMEs say so).
-  const oidcPage = {
-    'the page follows app.signInProvider': 'app:\n  signInProvider: oidc\n',
-    'the page pinned by app.extensions (sign-in-page:app/keycloak-oidc on, then sign-in-page:app off) while app.signInProvider names oauth2Proxy':
-      'app:\n  signInProvider: oauth2Proxy\n  extensions:\n    - sign-in-page:app/keycloak-oidc: true\n    - sign-in-page:app: false\n',
-  };
-  for (const [how, appConfig] of Object.entries(oidcPage)) it(`mode oidc, ${how}: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session`, async () => {
+  const oidcPages = [
+    { shot: 'followed', how: 'the page follows app.signInProvider', appConfig: 'app:\n  signInProvider: oidc\n' },
+    {
+      shot: 'pinned',
+      how: 'the page pinned by app.extensions (sign-in-page:app/keycloak-oidc on, then sign-in-page:app off) while app.signInProvider names oauth2Proxy',
+      appConfig: 'app:\n  signInProvider: oauth2Proxy\n  extensions:\n    - sign-in-page:app/keycloak-oidc: true\n    - sign-in-page:app: false\n',
+    },
+  ];
+  for (const { shot: variant, how, appConfig } of oidcPages) it(`mode oidc, ${how}: alice signs in with the page's Keycloak button (Backstage's own oidc provider); sign-out ends her Keycloak session`, async () => {
     const app = await startNewApp(
       'oidc',
       sso.publicPort,
@@ -663,7 +660,7 @@ backstageKeycloak:
     try {
       browser ??= await launchBrowser({ log });
       const page = await browser.newPage();
-      const shot = `byo-create-app-oidc-${how.startsWith('the page pinned') ? 'pinned' : 'followed'}`;
+      const shot = `byo-create-app-oidc-${variant}`;
       onFailure = () => screenshot(page, `${shot}-failed`);
       await page.goto(`${sso.publicUrl}/whoami`);
       const button = page.getByRole('button', { name: /sign in/i });

@@ -9,14 +9,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BACKSTAGE_DIR } from '../../scripts/lib/run/backstage.ts';
+import { DEPLOY_DIR } from '../../scripts/lib/run/backstage.ts';
 import type * as AuthModule from '../../backstage/plugins/auth-backend-module-keycloak/dist/index.js';
 import type * as PermissionModule from '../../backstage/plugins/permission-backend-module-keycloak/dist/index.js';
 
 // The built packages (npm run backstage:build), as the backend loads them: the deployable app's copies.
 const load = createRequire(import.meta.url);
-const { keycloakGroupEntityName } = load(path.join(BACKSTAGE_DIR, '.deploy/plugins/permission-backend-module-keycloak/dist/index.cjs.js')) as typeof PermissionModule;
-const { keycloakUserEntityName } = load(path.join(BACKSTAGE_DIR, '.deploy/plugins/auth-backend-module-keycloak/dist/index.cjs.js')) as typeof AuthModule;
+const { keycloakGroupEntityName } = load(path.join(DEPLOY_DIR, 'plugins/permission-backend-module-keycloak/dist/index.cjs.js')) as typeof PermissionModule;
+const { keycloakUserEntityName } = load(path.join(DEPLOY_DIR, 'plugins/auth-backend-module-keycloak/dist/index.cjs.js')) as typeof AuthModule;
 
 // Backstage's entity name rule (catalog-model's default validator), compared case-insensitively.
 const ENTITY_NAME = /^[a-z0-9A-Z]([-_.a-z0-9A-Z]{0,61}[a-z0-9A-Z])?$/;

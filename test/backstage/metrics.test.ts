@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/paths.ts';
-import { BACKSTAGE_DIR, startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
+import { DEPLOY_DIR, startBackstage, type BackstageHandle } from '../../scripts/lib/run/backstage.ts';
 import { freePort, waitUntil } from '../../scripts/lib/run/process.ts';
 import { rawRequest } from './helpers.ts';
 
@@ -104,7 +104,7 @@ describe('the metrics listener (BACKSTAGE_METRICS_PORT)', () => {
 
 describe('BACKSTAGE_METRICS_PORT', () => {
   // The built module (the backend bundle in the deployable app, npm run backstage:build); importing it without the variable starts nothing.
-  const metrics = createRequire(import.meta.url)(path.join(BACKSTAGE_DIR, '.deploy/packages/backend/dist/metrics.cjs.js')) as {
+  const metrics = createRequire(import.meta.url)(path.join(DEPLOY_DIR, 'packages/backend/dist/metrics.cjs.js')) as {
     readMetricsListen(env: Record<string, string | undefined>): { host: string; port: number } | undefined;
   };
 

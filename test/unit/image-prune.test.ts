@@ -11,6 +11,14 @@ import { packageOf, prunable, pruneNodeModules, pruneSourceMaps } from '../../sc
 
 const P = 'linux-x64';
 
+/** Writes `files` (relative path -> text) under `root`. */
+async function writeTree(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  }
+}
+
 describe('prunable: per file', () => {
   it('names the package a path lies in, nested node_modules and scopes included', () => {
     expect(packageOf('lodash/fp/map.js')).toEqual({ name: 'lodash', inner: 'fp/map.js' });
@@ -73,10 +81,7 @@ describe('pruneNodeModules: a tree on disk', () => {
       'better-sqlite3/prebuilds/linux-x64.node': 'elf',
       'better-sqlite3/prebuilds/win32-x64.node': 'pe',
     };
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(nm, rel)), { recursive: true });
-      await writeFile(path.join(nm, rel), text);
-    }
+    await writeTree(nm, files);
     // A workspace link, as the staged tree has them: never followed.
     await mkdir(path.join(dir, 'plugins', 'x'), { recursive: true });
     await writeFile(path.join(dir, 'plugins', 'x', 'README.md'), 'kept\n');
@@ -110,10 +115,7 @@ describe('pruneSourceMaps: the bundle of the deployable app', () => {
       'backend/dist/index.cjs.js': 'module.exports = {};\n',
       'backend/dist/index.cjs.js.map': '{"version":3}',
     };
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-      await writeFile(path.join(dir, rel), text);
-    }
+    await writeTree(dir, files);
     const r = await pruneSourceMaps(dir);
     expect(r.files).toBe(2);
     expect(r.bytes).toBe(Buffer.byteLength(files['app/dist/static/main.1a2b.js.map']!) + Buffer.byteLength(files['backend/dist/index.cjs.js.map']!));

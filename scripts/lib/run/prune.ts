@@ -66,39 +66,20 @@ export function prunable(rel: string, platform = `${process.platform}-${process.
 }
 
 /**
- * Removes the source maps (`*.map`) under `root`: the app's dist/ in the backend's bundle, where
- * the rspack build leaves about 45 MiB of them next to the static files app-backend serves. No
- * browser needs them to run the app, and the image serves the app, not its sources.
+ * Removes the files under `root` whose path (relative to `root`, `/`-separated) `remove` names,
+ * descending into the directories `enter` allows; symbolic links are never followed or removed.
+ * Returns how many files went and their bytes.
  */
-export async function pruneSourceMaps(root: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory() && e.name !== 'node_modules') await walk(abs);
-      else if (e.isFile() && e.name.endsWith('.map')) {
-        bytes += (await lstat(abs)).size;
-        files += 1;
-        await rm(abs);
-      }
-    }
-  };
-  await walk(root);
-  return { files, bytes };
-}
-
-/** Removes the prunable files under `root` (a node_modules folder); returns how many and their bytes. */
-export async function pruneNodeModules(root: string, platform?: string): Promise<{ files: number; bytes: number }> {
+async function removeFiles(root: string, remove: (rel: string) => boolean, enter: (name: string) => boolean = () => true): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
   const walk = async (dir: string, rel: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const abs = path.join(dir, e.name);
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isSymbolicLink()) continue;
-      if (e.isDirectory()) await walk(abs, r);
-      else if (e.isFile() && prunable(r, platform)) {
+      if (e.isDirectory()) {
+        if (enter(e.name)) await walk(abs, r);
+      } else if (e.isFile() && remove(r)) {
         bytes += (await lstat(abs)).size;
         files += 1;
         await rm(abs);
@@ -107,4 +88,18 @@ export async function pruneNodeModules(root: string, platform?: string): Promise
   };
   await walk(root, '');
   return { files, bytes };
+}
+
+/**
+ * Removes the source maps (`*.map`) under `root`: the app's dist/ in the backend's bundle, where
+ * the rspack build leaves about 45 MiB of them next to the static files app-backend serves. No
+ * browser needs them to run the app, and the image serves the app, not its sources.
+ */
+export function pruneSourceMaps(root: string): Promise<{ files: number; bytes: number }> {
+  return removeFiles(root, (rel) => rel.endsWith('.map'), (name) => name !== 'node_modules');
+}
+
+/** Removes the prunable files under `root` (a node_modules folder); returns how many and their bytes. */
+export function pruneNodeModules(root: string, platform?: string): Promise<{ files: number; bytes: number }> {
+  return removeFiles(root, (rel) => prunable(rel, platform));
 }
